@@ -1,0 +1,160 @@
+"""The composition root: builds every object once and owns their lifetimes.
+
+``Application`` is used the same way by ``python -m bot`` and by the tests, so tests
+exercise the real wiring, only pointed at loopback fakes of Telegram and Kie.
+"""
+
+from __future__ import annotations
+
+import logging
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+
+import httpx
+from aiogram import Bot, Dispatcher
+from aiogram.client.default import DefaultBotProperties
+from aiogram.client.session.aiohttp import AiohttpSession
+from aiogram.client.telegram import TelegramAPIServer
+from aiogram.enums import ParseMode
+from aiohttp import web
+
+from bot.catalog import Catalog, load_catalog
+from bot.config import Settings
+from bot.i18n import Translator
+from bot.services.credits import CreditService
+from bot.services.delivery import DeliveryService
+from bot.services.generation import GenerationService
+from bot.services.monitor import TaskMonitor
+from bot.services.notifier import Notifier
+from bot.services.settlement import Settlement
+from bot.services.submitter import KieSubmitter
+from bot.storage import Database
+from bot.telegram.handlers import routers
+from bot.telegram.middlewares import RetryAfterMiddleware, UserMiddleware
+from bot.web.app import READY, CallbackView, create_web_app
+from kie import KieClient
+
+log = logging.getLogger(__name__)
+
+
+@dataclass
+class Tuning:
+    """Internal timings; tests shorten them, production keeps the defaults."""
+
+    submit_attempts: int = 4
+    submit_backoff: float = 2.0
+    monitor_concurrency: int = 8
+    shutdown_timeout: float = 20.0
+    clock: Callable[[], float] = field(default=time.time)
+
+
+class Application:
+    def __init__(self, settings: Settings, *, catalog: Catalog | None = None, tuning: Tuning | None = None) -> None:
+        self.settings = settings
+        self.tuning = tuning or Tuning()
+        clock = self.tuning.clock
+        self.catalog = catalog or load_catalog(settings.billing.catalog_path)
+        self.texts = Translator()
+        self.db = Database(settings.storage.database_path)
+
+        session = AiohttpSession(api=TelegramAPIServer.from_base(settings.telegram.api_base))
+        session.middleware(RetryAfterMiddleware())
+        self.bot = Bot(
+            settings.telegram.bot_token.get_secret_value(),
+            session=session,
+            default=DefaultBotProperties(parse_mode=ParseMode.HTML, link_preview_is_disabled=True),
+        )
+        self.kie = KieClient(
+            settings.kie.api_key.get_secret_value(),
+            base_url=settings.kie.api_base,
+            upload_url=settings.kie.upload_base,
+        )
+        # Result files live on third-party hosts: a separate client without Kie's key.
+        self.downloads = httpx.AsyncClient(timeout=httpx.Timeout(60.0, connect=10.0))
+
+        self.credits = CreditService(self.db, starting_credits=settings.billing.starting_credits, clock=clock)
+        self.notifier = Notifier(self.bot, self.db, self.texts, clock)
+        self.settlement = Settlement(self.db, self.notifier, clock)
+        self.delivery = DeliveryService(self.db, self.bot, self.notifier, self.kie, self.downloads, clock=clock)
+        self.monitor = TaskMonitor(
+            self.db,
+            self.kie,
+            self.delivery,
+            self.settlement,
+            self.notifier,
+            poll_interval=settings.kie.poll_interval,
+            max_age=settings.kie.task_max_age,
+            concurrency=self.tuning.monitor_concurrency,
+            clock=clock,
+        )
+        self.submitter = KieSubmitter(
+            self.kie,
+            rate_limit=settings.kie.rate_limit,
+            rate_period=settings.kie.rate_period,
+            attempts=self.tuning.submit_attempts,
+            backoff_initial=self.tuning.submit_backoff,
+        )
+        self.generation = GenerationService(
+            self.db,
+            self.catalog,
+            self.submitter,
+            self.monitor,
+            self.settlement,
+            self.notifier,
+            callback_base=settings.web.public_base,
+            poll_interval=settings.kie.poll_interval,
+            clock=clock,
+        )
+        self.dispatcher = self._build_dispatcher()
+        hmac_key = settings.kie.webhook_hmac_key
+        self.web = create_web_app(
+            CallbackView(self.db, self.monitor, hmac_key=hmac_key.get_secret_value() if hmac_key else None)
+        )
+        self._web_runner: web.AppRunner | None = None
+
+    def _build_dispatcher(self) -> Dispatcher:
+        dp = Dispatcher(
+            credits=self.credits,
+            generation=self.generation,
+            catalog=self.catalog,
+            texts=self.texts,
+        )
+        # Inner middleware: only messages some handler takes touch the database.
+        dp.message.middleware(UserMiddleware(self.credits))
+        dp.include_routers(*routers())
+        return dp
+
+    @property
+    def web_port(self) -> int:
+        """The port actually bound (WEB_PORT=0 picks a free one)."""
+        assert self._web_runner is not None
+        for site in self._web_runner.sites:
+            server = site._server  # noqa: SLF001 - aiohttp exposes no public accessor
+            if server is not None and server.sockets:  # type: ignore[union-attr]
+                return int(server.sockets[0].getsockname()[1])  # type: ignore[union-attr]
+        raise RuntimeError("web server is not listening")
+
+    async def start(self) -> None:
+        """Open storage, start the web server and the task monitor (recovering old tasks)."""
+        await self.db.open()
+        self._web_runner = web.AppRunner(self.web, access_log=None)
+        await self._web_runner.setup()
+        site = web.TCPSite(self._web_runner, self.settings.web.web_host, self.settings.web.web_port)
+        await site.start()
+        await self.monitor.start()
+        log.info("web server on %s:%d", self.settings.web.web_host, self.web_port)
+
+    def mark_ready(self) -> None:
+        self.web[READY] = True
+
+    async def stop(self) -> None:
+        self.web[READY] = False
+        await self.monitor.stop(timeout=self.tuning.shutdown_timeout)
+        if self._web_runner is not None:
+            await self._web_runner.cleanup()
+            self._web_runner = None
+        await self.kie.aclose()
+        await self.downloads.aclose()
+        await self.bot.session.close()
+        await self.db.close()

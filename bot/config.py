@@ -1,0 +1,129 @@
+"""Configuration from environment variables (also read from ``.env``), one class per concern.
+
+The variable names are a public contract (see README). ``load_settings`` turns any
+problem into a :class:`ConfigError` whose message names the variable.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Annotated, Any, ClassVar, Literal
+
+from pydantic import AnyHttpUrl, BaseModel, Field, SecretStr, ValidationError, field_validator
+from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
+
+
+class ConfigError(Exception):
+    pass
+
+
+class _Env(BaseSettings):
+    model_config = SettingsConfigDict(env_file=".env", extra="ignore", env_ignore_empty=True)
+
+
+def _strip_slash(url: AnyHttpUrl) -> str:
+    return str(url).rstrip("/")
+
+
+class TelegramSettings(_Env):
+    bot_token: SecretStr = Field(min_length=1)
+    telegram_api_url: AnyHttpUrl = AnyHttpUrl("https://api.telegram.org")
+    telegram_mode: Literal["polling", "webhook"] = "polling"
+    admin_ids: Annotated[frozenset[int], NoDecode] = frozenset()
+
+    @field_validator("bot_token")
+    @classmethod
+    def _token_shape(cls, value: SecretStr) -> SecretStr:
+        bot_id, sep, secret = value.get_secret_value().partition(":")
+        if not (sep and bot_id.isdigit() and secret):
+            raise ValueError("must look like 123456:ABC... (the token @BotFather gave)")
+        return value
+
+    @field_validator("admin_ids", mode="before")
+    @classmethod
+    def _split_ids(cls, value: Any) -> Any:
+        if isinstance(value, str):
+            parts = [p.strip() for p in value.split(",") if p.strip()]
+            if not all(p.lstrip("-").isdigit() for p in parts):
+                raise ValueError("must be comma-separated numeric Telegram user ids")
+            return frozenset(int(p) for p in parts)
+        return value
+
+    @property
+    def api_base(self) -> str:
+        return _strip_slash(self.telegram_api_url)
+
+
+class KieSettings(_Env):
+    model_config = SettingsConfigDict(env_prefix="KIE_")
+
+    api_key: SecretStr = Field(min_length=1)
+    api_url: AnyHttpUrl = AnyHttpUrl("https://api.kie.ai")
+    upload_url: AnyHttpUrl = AnyHttpUrl("https://kieai.redpandaai.co")
+    poll_interval: float = Field(30.0, gt=0, le=3600)
+    task_max_age: float = Field(1800.0, gt=0)  # then an unfinished task is failed and refunded
+    rate_limit: int = Field(20, gt=0)  # new tasks per rate_period, per Kie account
+    rate_period: float = Field(10.0, gt=0)
+    webhook_hmac_key: SecretStr | None = None
+
+    @property
+    def api_base(self) -> str:
+        return _strip_slash(self.api_url)
+
+    @property
+    def upload_base(self) -> str:
+        return _strip_slash(self.upload_url)
+
+
+class WebSettings(_Env):
+    public_url: AnyHttpUrl
+    web_host: str = "0.0.0.0"
+    web_port: int = Field(8080, ge=0, le=65535)
+
+    @property
+    def public_base(self) -> str:
+        return _strip_slash(self.public_url)
+
+
+class BillingSettings(_Env):
+    starting_credits: int = Field(10, ge=0, le=1_000_000)
+    catalog_path: Path | None = None
+
+
+class StorageSettings(_Env):
+    database_path: Path = Path("data/bot.sqlite3")
+
+
+class Settings(BaseModel):
+    telegram: TelegramSettings
+    kie: KieSettings
+    web: WebSettings
+    billing: BillingSettings
+    storage: StorageSettings
+
+    _concerns: ClassVar[dict[str, type[_Env]]] = {
+        "telegram": TelegramSettings,
+        "kie": KieSettings,
+        "web": WebSettings,
+        "billing": BillingSettings,
+        "storage": StorageSettings,
+    }
+
+
+def _variable(cls: type[_Env], error: dict[str, Any]) -> str:
+    prefix = cls.model_config.get("env_prefix", "")
+    field = str(error["loc"][0]) if error["loc"] else "?"
+    return f"{prefix}{field}".upper()
+
+
+def load_settings(**env_file: Any) -> Settings:
+    """Read every concern; raise ConfigError naming the first bad variable."""
+    loaded: dict[str, _Env] = {}
+    for name, cls in Settings._concerns.items():
+        try:
+            loaded[name] = cls(**env_file)
+        except ValidationError as exc:
+            error = exc.errors()[0]
+            reason = "required but not set" if error["type"] == "missing" else error["msg"]
+            raise ConfigError(f"{_variable(cls, error)}: {reason}") from None
+    return Settings.model_validate(loaded)

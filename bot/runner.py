@@ -1,0 +1,59 @@
+"""Runs the application in polling or webhook mode until SIGINT/SIGTERM.
+
+Shutdown order: stop taking updates, let in-flight deliveries finish (bounded), close.
+Anything unfinished stays in SQLite and is picked up by recovery at the next start.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import signal
+
+from aiogram.webhook.aiohttp_server import SimpleRequestHandler
+
+from bot.app import Application
+
+log = logging.getLogger(__name__)
+
+WEBHOOK_PATH = "/telegram/webhook"
+
+
+async def run_polling(app: Application) -> None:
+    dp = app.dispatcher
+
+    async def on_startup() -> None:
+        app.mark_ready()
+
+    dp.startup.register(on_startup)
+    await app.bot.delete_webhook(drop_pending_updates=False)
+    # handle_signals: SIGINT/SIGTERM end polling, then the caller's finally stops the rest.
+    await dp.start_polling(app.bot, handle_signals=True, close_bot_session=False)
+
+
+def register_webhook_route(app: Application, secret_token: str) -> None:
+    # Telegram sends the secret in X-Telegram-Bot-Api-Secret-Token; aiogram answers 401
+    # to any update without it.
+    SimpleRequestHandler(dispatcher=app.dispatcher, bot=app.bot, secret_token=secret_token).register(
+        app.web, path=WEBHOOK_PATH
+    )
+
+
+async def run_webhook(app: Application, secret_token: str) -> None:
+    stop = asyncio.Event()
+    loop = asyncio.get_running_loop()
+    for sig in (signal.SIGINT, signal.SIGTERM):
+        loop.add_signal_handler(sig, stop.set)
+    dp = app.dispatcher
+    await dp.emit_startup(bot=app.bot)
+    await app.bot.set_webhook(
+        f"{app.settings.web.public_base}{WEBHOOK_PATH}",
+        secret_token=secret_token,
+        allowed_updates=dp.resolve_used_update_types(),
+    )
+    app.mark_ready()
+    log.info("webhook set; waiting for updates")
+    try:
+        await stop.wait()
+    finally:
+        await dp.emit_shutdown(bot=app.bot)

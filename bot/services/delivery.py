@@ -1,0 +1,203 @@
+"""Sending result files to the chat, each exactly once, never silently.
+
+A file is streamed to disk (never held whole in memory), then sent down a fallback
+ladder: the native media type, then a document, then a download link. Which rung worked
+is recorded with the Telegram ``file_id`` so a later resend costs nothing.
+"""
+
+from __future__ import annotations
+
+import logging
+import tempfile
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+from enum import StrEnum
+from pathlib import Path, PurePosixPath
+from urllib.parse import urlsplit
+
+import httpx
+from aiogram import Bot
+from aiogram.exceptions import (
+    TelegramAPIError,
+    TelegramForbiddenError,
+    TelegramNetworkError,
+    TelegramRetryAfter,
+    TelegramServerError,
+)
+from aiogram.types import FSInputFile, Message
+
+from bot.services.notifier import Notifier, reply_target
+from bot.storage import Database, DeliveryRecord, TaskRecord
+from kie import KieClient, KieError
+
+log = logging.getLogger(__name__)
+
+PHOTO_LIMIT = 10 * 1024 * 1024  # Bot API: photos up to 10 MB
+UPLOAD_LIMIT = 50 * 1024 * 1024  # Bot API: other files up to 50 MB
+DOWNLOAD_ATTEMPTS = 3
+CAPTION_PROMPT_LIMIT = 800  # captions hold 1024 characters; leave room for the frame
+_ICONS = {"image": "🖼", "video": "🎬", "audio": "🎵"}
+
+
+class Outcome(StrEnum):
+    SENT = "sent"  # delivered (as media, document or link)
+    RETRY = "retry"  # a passing failure; try again later
+    FAILED = "failed"  # cannot be delivered to this chat
+
+
+@dataclass(frozen=True, slots=True)
+class Downloaded:
+    path: Path | None  # None: larger than Telegram takes, deliver as a link
+    size: int
+    file_name: str
+
+
+class DownloadError(Exception):
+    pass
+
+
+def _file_name(url: str, fallback: str) -> str:
+    name = PurePosixPath(urlsplit(url).path).name
+    safe = "".join(ch for ch in name if ch.isalnum() or ch in "._-")[:64]
+    return safe if "." in safe else fallback
+
+
+def _shorten(text: str, limit: int) -> str:
+    return text if len(text) <= limit else text[: limit - 1] + "…"
+
+
+def _file_id(message: Message) -> str | None:
+    if message.photo:
+        return message.photo[-1].file_id
+    media = message.video or message.audio or message.document
+    return media.file_id if media else None
+
+
+class DeliveryService:
+    def __init__(
+        self,
+        db: Database,
+        bot: Bot,
+        notifier: Notifier,
+        kie: KieClient,
+        http: httpx.AsyncClient,
+        *,
+        work_dir: Path | None = None,
+        clock: Callable[[], float] = time.time,
+    ) -> None:
+        self._db = db
+        self._bot = bot
+        self._notifier = notifier
+        self._kie = kie
+        self._http = http  # no Kie credentials on it: result hosts are third parties
+        self._work_dir = work_dir
+        self._clock = clock
+
+    async def deliver(self, task: TaskRecord, delivery: DeliveryRecord) -> Outcome:
+        with tempfile.TemporaryDirectory(dir=self._work_dir, prefix="delivery-") as tmp:
+            try:
+                downloaded = await self._download(delivery, Path(tmp))
+            except DownloadError as exc:
+                failed = delivery.attempts + 1 >= DOWNLOAD_ATTEMPTS
+                log.warning("task %d file %s: download failed (%s)", task.id, delivery.file_key, exc)
+                await self._record_attempt(delivery, f"download: {exc}", failed=failed)
+                return Outcome.FAILED if failed else Outcome.RETRY
+            return await self._send(task, delivery, downloaded)
+
+    async def _download(self, delivery: DeliveryRecord, folder: Path) -> Downloaded:
+        fallback = f"result-{delivery.task_id}-{delivery.file_key}{_extension(delivery.media)}"
+        name = _file_name(delivery.url, fallback)
+        target = folder / name
+        try:
+            async with self._http.stream("GET", delivery.url, follow_redirects=True) as response:
+                if response.status_code != 200:
+                    raise DownloadError(f"HTTP {response.status_code}")
+                declared = response.headers.get("content-length", "")
+                if declared.isdigit() and int(declared) > UPLOAD_LIMIT:
+                    return Downloaded(path=None, size=int(declared), file_name=name)
+                size = 0
+                with target.open("wb") as out:
+                    async for chunk in response.aiter_bytes(256 * 1024):
+                        size += len(chunk)
+                        if size > UPLOAD_LIMIT:  # a lying or missing Content-Length
+                            return Downloaded(path=None, size=size, file_name=name)
+                        out.write(chunk)
+        except httpx.HTTPError as exc:
+            raise DownloadError(type(exc).__name__) from exc
+        if size == 0:
+            raise DownloadError("empty file")
+        return Downloaded(path=target, size=size, file_name=name)
+
+    def _ladder(self, delivery: DeliveryRecord, downloaded: Downloaded) -> list[str]:
+        if downloaded.path is None:
+            return ["link"]
+        native = {"image": "photo", "video": "video", "audio": "audio"}.get(delivery.media, "document")
+        if native == "photo" and downloaded.size > PHOTO_LIMIT:
+            native = "document"
+        return list(dict.fromkeys([native, "document", "link"]))
+
+    async def _send(self, task: TaskRecord, delivery: DeliveryRecord, downloaded: Downloaded) -> Outcome:
+        language = await self._notifier.language_of(task.user_id)
+        last_error = "nothing tried"
+        for rung in self._ladder(delivery, downloaded):
+            try:
+                message = await self._send_as(rung, task, delivery, downloaded, language)
+            except TelegramForbiddenError:
+                await self._notifier.mark_blocked(task.user_id)
+                await self._record_attempt(delivery, "bot was blocked or removed from the chat", failed=True)
+                return Outcome.FAILED
+            except (TelegramRetryAfter, TelegramNetworkError, TelegramServerError) as exc:
+                await self._record_attempt(delivery, f"{rung}: {exc}", failed=False)
+                return Outcome.RETRY
+            except (TelegramAPIError, KieError) as exc:
+                last_error = f"{rung}: {exc}"
+                log.info("task %d file %s: %s refused, falling back", task.id, delivery.file_key, last_error)
+                continue
+            async with self._db.transaction() as repo:
+                await repo.deliveries.mark_sent(
+                    delivery.id,
+                    sent_as=rung,
+                    file_id=_file_id(message),
+                    message_id=message.message_id,
+                    now=self._clock(),
+                )
+            return Outcome.SENT
+        await self._record_attempt(delivery, last_error, failed=True)
+        return Outcome.FAILED
+
+    async def _send_as(
+        self, rung: str, task: TaskRecord, delivery: DeliveryRecord, downloaded: Downloaded, language: str
+    ) -> Message:
+        t = self._notifier.texts
+        icon = _ICONS.get(delivery.media, "📎")
+        target = reply_target(task)
+        if rung == "link":
+            url = await self._kie.get_download_url(delivery.url)
+            text = t("result_link", language, icon=icon, kind=t(f"kind_{task.kind}", language), url=url)
+            return await self._bot.send_message(text=text, **target)
+        assert downloaded.path is not None
+        prompt = _shorten(task.prompt, CAPTION_PROMPT_LIMIT)
+        if delivery.media == "audio" and delivery.title:
+            caption = t("caption_song", language, title=_shorten(delivery.title, 100), prompt=prompt)
+        else:
+            caption = t("caption", language, icon=icon, prompt=prompt)
+        file = FSInputFile(downloaded.path, filename=downloaded.file_name)
+        if rung == "photo":
+            return await self._bot.send_photo(photo=file, caption=caption, **target)
+        if rung == "video":
+            return await self._bot.send_video(video=file, caption=caption, supports_streaming=True, **target)
+        if rung == "audio":
+            duration = int(delivery.duration) if delivery.duration else None
+            return await self._bot.send_audio(
+                audio=file, caption=caption, title=delivery.title, duration=duration, **target
+            )
+        return await self._bot.send_document(document=file, caption=caption, **target)
+
+    async def _record_attempt(self, delivery: DeliveryRecord, error: str, *, failed: bool) -> None:
+        async with self._db.transaction() as repo:
+            await repo.deliveries.mark_attempt(delivery.id, error=error, failed=failed, now=self._clock())
+
+
+def _extension(media: str) -> str:
+    return {"image": ".png", "video": ".mp4", "audio": ".mp3"}.get(media, ".bin")

@@ -1,0 +1,71 @@
+"""Talks to the requester about a task: one progress message, edited in place."""
+
+from __future__ import annotations
+
+import logging
+import time
+from collections.abc import Callable
+from typing import Any
+
+from aiogram import Bot
+from aiogram.exceptions import TelegramAPIError, TelegramBadRequest, TelegramForbiddenError
+from aiogram.types import ReplyParameters
+
+from bot.i18n import Markup, Translator
+from bot.storage import Database, TaskRecord
+
+log = logging.getLogger(__name__)
+
+
+def reply_target(task: TaskRecord) -> dict[str, Any]:
+    """Where a message about ``task`` goes: its chat and topic, replying to the command."""
+    target: dict[str, Any] = {"chat_id": task.chat_id}
+    if task.thread_id is not None:
+        target["message_thread_id"] = task.thread_id
+    if task.request_message_id is not None:
+        # A deleted command must not make the result undeliverable.
+        target["reply_parameters"] = ReplyParameters(
+            message_id=task.request_message_id, allow_sending_without_reply=True
+        )
+    return target
+
+
+class Notifier:
+    def __init__(self, bot: Bot, db: Database, texts: Translator, clock: Callable[[], float] = time.time) -> None:
+        self._bot = bot
+        self._db = db
+        self.texts = texts
+        self._clock = clock
+
+    async def language_of(self, user_id: int) -> str:
+        async with self._db.read() as repo:
+            user = await repo.users.get(user_id)
+        return user.language if user else "en"
+
+    async def show(self, task: TaskRecord, text: Markup) -> None:
+        """Put ``text`` in the task's progress message, or send one if there is none.
+
+        Never raises: a status line that cannot be shown must not break settlement.
+        """
+        try:
+            if task.status_message_id is not None:
+                try:
+                    await self._bot.edit_message_text(
+                        text=text, chat_id=task.chat_id, message_id=task.status_message_id
+                    )
+                    return
+                except TelegramBadRequest as exc:
+                    if "not modified" in exc.message:
+                        return
+                    log.info("progress message of task %d is gone (%s); sending a new one", task.id, exc.message)
+            sent = await self._bot.send_message(text=text, **reply_target(task))
+            async with self._db.transaction() as repo:
+                await repo.tasks.set_status_message(task.id, sent.message_id)
+        except TelegramForbiddenError:
+            await self.mark_blocked(task.user_id)
+        except TelegramAPIError as exc:
+            log.warning("could not tell user %d about task %d: %s", task.user_id, task.id, exc)
+
+    async def mark_blocked(self, user_id: int) -> None:
+        async with self._db.transaction() as repo:
+            await repo.users.mark_blocked(user_id, self._clock())

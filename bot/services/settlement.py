@@ -1,0 +1,73 @@
+"""Closing a task exactly once: credits kept when a result was delivered, else refunded.
+
+``TaskRepo.finish`` only moves an *open* task to a final state, and the refund's ledger
+key is unique per task, so a repeated callback, poll or restart can never settle twice.
+"""
+
+from __future__ import annotations
+
+import logging
+import time
+from collections.abc import Callable
+
+from bot.services.notifier import Notifier
+from bot.services.reasons import UNDELIVERABLE, Reason
+from bot.storage import Database, DeliveryState, TaskRecord, TaskState
+
+log = logging.getLogger(__name__)
+
+
+class Settlement:
+    def __init__(self, db: Database, notifier: Notifier, clock: Callable[[], float] = time.time) -> None:
+        self._db = db
+        self._notifier = notifier
+        self._clock = clock
+
+    async def fail(self, task: TaskRecord, reason: Reason) -> bool:
+        """Fail and refund ``task`` unless it is already settled; tell the user. True if it did."""
+        now = self._clock()
+        async with self._db.transaction() as repo:
+            if not await repo.tasks.finish(task.id, TaskState.FAILED, error=str(reason), now=now):
+                return False
+            outcome = await repo.ledger.apply(
+                user_id=task.user_id,
+                delta=task.price,
+                kind="refund",
+                op_key=f"refund:task:{task.id}",
+                task_id=task.id,
+                now=now,
+                note=str(reason),
+            )
+        log.info("task %d failed (%s); %d credits refunded", task.id, reason, task.price)
+        language = await self._notifier.language_of(task.user_id)
+        t = self._notifier.texts
+        await self._notifier.show(
+            task,
+            t(
+                "status_failed",
+                language,
+                reason=t(reason.key, language, detail=reason.detail or ""),
+                price=task.price,
+                balance=outcome.balance,
+            ),
+        )
+        return True
+
+    async def complete(self, task: TaskRecord) -> bool:
+        """Settle a delivering task once none of its files is pending. True if settled now."""
+        async with self._db.read() as repo:
+            deliveries = await repo.deliveries.for_task(task.id)
+        if not deliveries or any(d.state is DeliveryState.PENDING for d in deliveries):
+            return False
+        if not any(d.state is DeliveryState.SENT for d in deliveries):
+            return await self.fail(task, UNDELIVERABLE)
+        async with self._db.transaction() as repo:
+            if not await repo.tasks.finish(task.id, TaskState.DONE, error=None, now=self._clock()):
+                return False
+        log.info("task %d delivered (%d files)", task.id, len(deliveries))
+        language = await self._notifier.language_of(task.user_id)
+        t = self._notifier.texts
+        await self._notifier.show(
+            task, t("status_done", language, kind=t(f"kind_{task.kind}", language), price=task.price)
+        )
+        return True

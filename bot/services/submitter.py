@@ -1,0 +1,55 @@
+"""The one road to Kie for new tasks: a shared rate limiter and retries with backoff.
+
+Kie admits a fixed number of new tasks per window per account and drops (does not queue)
+the rest with 429, so a burst of users waits here instead of failing.
+"""
+
+from __future__ import annotations
+
+import logging
+
+from aiolimiter import AsyncLimiter
+from tenacity import AsyncRetrying, retry_if_exception, stop_after_attempt, wait_exponential_jitter
+
+from kie import KieClient, KieError, TaskRequest
+
+log = logging.getLogger(__name__)
+
+
+def _is_retryable(exc: BaseException) -> bool:
+    return isinstance(exc, KieError) and exc.retryable
+
+
+class KieSubmitter:
+    def __init__(
+        self,
+        kie: KieClient,
+        *,
+        rate_limit: int,
+        rate_period: float,
+        attempts: int = 4,
+        backoff_initial: float = 2.0,
+        backoff_max: float = 30.0,
+    ) -> None:
+        self._kie = kie
+        self._limiter = AsyncLimiter(rate_limit, rate_period)
+        self._attempts = attempts
+        self._backoff_initial = backoff_initial
+        self._backoff_max = backoff_max
+
+    async def create_task(self, request: TaskRequest) -> str:
+        retrying = AsyncRetrying(
+            retry=retry_if_exception(_is_retryable),
+            stop=stop_after_attempt(self._attempts),
+            wait=wait_exponential_jitter(initial=self._backoff_initial, max=self._backoff_max),
+            before_sleep=lambda state: log.warning(
+                "Kie refused a new task (%s); retry %d", state.outcome.exception() if state.outcome else "?",
+                state.attempt_number,
+            ),
+            reraise=True,
+        )
+        async for attempt in retrying:
+            with attempt:
+                async with self._limiter:
+                    return await self._kie.create_task(request)
+        raise AssertionError("unreachable: tenacity reraises the last error")

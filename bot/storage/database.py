@@ -1,0 +1,118 @@
+"""One SQLite connection, one writer at a time, schema migrated at open.
+
+aiosqlite runs every statement of a connection on one thread, but transaction state is
+shared by all coroutines using it, so every unit of work takes ``_lock`` (see
+``Database.transaction``). A single-process bot needs nothing more.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import sqlite3
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from importlib import resources
+from pathlib import Path
+
+import aiosqlite
+
+from bot.storage.repositories import Repositories
+
+log = logging.getLogger(__name__)
+
+
+def _migrations() -> list[tuple[int, str]]:
+    """Ordered (version, sql) pairs shipped as package data: ``NNNN_name.sql``."""
+    folder = resources.files("bot.storage") / "migrations"
+    found = []
+    for entry in folder.iterdir():
+        if entry.name.endswith(".sql"):
+            found.append((int(entry.name.split("_", 1)[0]), entry.read_text("utf-8")))
+    return sorted(found)
+
+
+def _statements(script: str) -> list[str]:
+    """Split a migration into statements; ``executescript`` would COMMIT on its own."""
+    statements, buffer = [], ""
+    for line in script.splitlines(keepends=True):
+        if line.lstrip().startswith("--"):
+            continue
+        buffer += line
+        if sqlite3.complete_statement(buffer):
+            if buffer.strip():
+                statements.append(buffer.strip())
+            buffer = ""
+    if buffer.strip():
+        statements.append(buffer.strip())
+    return statements
+
+
+class Database:
+    def __init__(self, path: Path | str) -> None:
+        self._path = Path(path)
+        self._conn: aiosqlite.Connection | None = None
+        self._lock = asyncio.Lock()
+
+    @property
+    def path(self) -> Path:
+        return self._path
+
+    async def open(self) -> None:
+        if str(self._path) != ":memory:":
+            self._path.parent.mkdir(parents=True, exist_ok=True)
+        # isolation_level=None: we issue BEGIN IMMEDIATE ourselves, so the write lock is taken up front.
+        self._conn = await aiosqlite.connect(self._path, isolation_level=None)
+        self._conn.row_factory = aiosqlite.Row
+        for pragma in ("journal_mode=WAL", "synchronous=NORMAL", "foreign_keys=ON", "busy_timeout=5000"):
+            await self._conn.execute(f"PRAGMA {pragma}")
+        await self._migrate()
+
+    async def close(self) -> None:
+        if self._conn is not None:
+            await self._conn.close()
+            self._conn = None
+
+    @property
+    def connection(self) -> aiosqlite.Connection:
+        if self._conn is None:
+            raise RuntimeError("database is not open")
+        return self._conn
+
+    async def _migrate(self) -> None:
+        conn = self.connection
+        async with self._lock:
+            await conn.execute("BEGIN IMMEDIATE")
+            try:
+                async with conn.execute("PRAGMA user_version") as cur:
+                    (current,) = await cur.fetchone()  # type: ignore[misc]
+                for version, script in _migrations():
+                    if version <= current:
+                        continue
+                    for statement in _statements(script):
+                        await conn.execute(statement)
+                    await conn.execute(f"PRAGMA user_version = {version:d}")
+                    log.info("database migrated to version %d", version)
+                await conn.execute("COMMIT")
+            except BaseException:
+                await conn.execute("ROLLBACK")
+                raise
+
+    @asynccontextmanager
+    async def transaction(self) -> AsyncIterator[Repositories]:
+        """A write unit of work: BEGIN IMMEDIATE ... COMMIT, rolled back on any exception."""
+        conn = self.connection
+        async with self._lock:
+            await conn.execute("BEGIN IMMEDIATE")
+            try:
+                yield Repositories(conn)
+            except BaseException:
+                await conn.execute("ROLLBACK")
+                raise
+            await conn.execute("COMMIT")
+
+    @asynccontextmanager
+    async def read(self) -> AsyncIterator[Repositories]:
+        """Reads take the same lock so they never see another coroutine's open transaction."""
+        async with self._lock:
+            yield Repositories(self.connection)

@@ -1,0 +1,100 @@
+"""Configuration errors stop the program with one line naming the variable."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+
+import pytest
+
+from bot.config import ConfigError, load_settings
+
+GOOD_ENV = {
+    "BOT_TOKEN": "123:abc",
+    "KIE_API_KEY": "kie-secret",
+    "PUBLIC_URL": "https://bot.example.com/",
+}
+
+
+def run_bot(env: dict[str, str], cwd) -> subprocess.CompletedProcess[str]:
+    clean = {k: v for k, v in os.environ.items() if not k.startswith(("BOT_", "KIE_", "TELEGRAM_", "WEB_", "PUBLIC_"))}
+    return subprocess.run(
+        [sys.executable, "-m", "bot"], env={**clean, **env}, cwd=cwd, capture_output=True, text=True, timeout=60
+    )
+
+
+@pytest.mark.parametrize(
+    ("env", "variable"),
+    [
+        ({k: v for k, v in GOOD_ENV.items() if k != "BOT_TOKEN"}, "BOT_TOKEN"),
+        ({**GOOD_ENV, "BOT_TOKEN": "not-a-token"}, "BOT_TOKEN"),
+        ({k: v for k, v in GOOD_ENV.items() if k != "KIE_API_KEY"}, "KIE_API_KEY"),
+        ({k: v for k, v in GOOD_ENV.items() if k != "PUBLIC_URL"}, "PUBLIC_URL"),
+        ({**GOOD_ENV, "WEB_PORT": "eighty"}, "WEB_PORT"),
+        ({**GOOD_ENV, "TELEGRAM_MODE": "carrier-pigeon"}, "TELEGRAM_MODE"),
+        ({**GOOD_ENV, "KIE_POLL_INTERVAL": "-1"}, "KIE_POLL_INTERVAL"),
+        ({**GOOD_ENV, "ADMIN_IDS": "12,bob"}, "ADMIN_IDS"),
+        ({**GOOD_ENV, "STARTING_CREDITS": "-3"}, "STARTING_CREDITS"),
+    ],
+)
+def test_bad_setting_names_the_variable(monkeypatch, tmp_path, env, variable):
+    monkeypatch.chdir(tmp_path)
+    for key in ("BOT_TOKEN", "KIE_API_KEY", "PUBLIC_URL"):
+        monkeypatch.delenv(key, raising=False)
+    for key, value in env.items():
+        monkeypatch.setenv(key, value)
+    with pytest.raises(ConfigError) as info:
+        load_settings()
+    assert str(info.value).startswith(f"{variable}: ")
+    assert "kie-secret" not in str(info.value)
+
+
+def test_bad_setting_exits_with_one_clear_line(tmp_path):
+    result = run_bot({**GOOD_ENV, "WEB_PORT": "eighty"}, tmp_path)
+    assert result.returncode == 2
+    lines = result.stderr.strip().splitlines()
+    assert len(lines) == 1, result.stderr
+    assert "WEB_PORT" in lines[0] and "Traceback" not in result.stderr
+    assert "kie-secret" not in result.stderr
+
+
+def test_bad_catalog_file_exits_with_one_clear_line(tmp_path):
+    bad = tmp_path / "prices.toml"
+    bad.write_text("[defaults]\nimage = 'x'\n")
+    result = run_bot({**GOOD_ENV, "CATALOG_PATH": str(bad)}, tmp_path)
+    assert result.returncode == 2
+    assert str(bad) in result.stderr and "Traceback" not in result.stderr
+
+
+def test_values_and_defaults(monkeypatch, tmp_path):
+    monkeypatch.chdir(tmp_path)
+    for key, value in {**GOOD_ENV, "ADMIN_IDS": " 1, 22 ,333"}.items():
+        monkeypatch.setenv(key, value)
+    settings = load_settings()
+    assert settings.telegram.admin_ids == frozenset({1, 22, 333})
+    assert settings.web.public_base == "https://bot.example.com"
+    assert settings.telegram.api_base == "https://api.telegram.org"
+    assert settings.kie.api_base == "https://api.kie.ai"
+    assert settings.kie.upload_base == "https://kieai.redpandaai.co"
+    assert (settings.web.web_host, settings.web.web_port) == ("0.0.0.0", 8080)
+    assert str(settings.storage.database_path) == "data/bot.sqlite3"
+    assert settings.telegram.telegram_mode == "polling"
+    assert settings.billing.starting_credits == 10
+    assert settings.kie.poll_interval == 30
+    assert "kie-secret" not in repr(settings)
+
+
+def test_dotenv_file_is_read(monkeypatch, tmp_path):
+    monkeypatch.chdir(tmp_path)
+    for key in (*GOOD_ENV, "STARTING_CREDITS"):
+        monkeypatch.delenv(key, raising=False)
+    (tmp_path / ".env").write_text("\n".join(f"{k}={v}" for k, v in GOOD_ENV.items()) + "\nSTARTING_CREDITS=42\n")
+    assert load_settings().billing.starting_credits == 42
+
+
+def test_missing_variable_message(monkeypatch, tmp_path):
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.delenv("BOT_TOKEN", raising=False)
+    with pytest.raises(ConfigError, match="^BOT_TOKEN: required but not set$"):
+        load_settings()
