@@ -32,7 +32,7 @@ from bot.services.submitter import KieSubmitter
 from bot.storage import Database
 from bot.telegram.handlers import routers
 from bot.telegram.middlewares import RetryAfterMiddleware, UserMiddleware
-from bot.web.app import READY, CallbackView, create_web_app
+from bot.web.app import READINESS, CallbackView, create_web_app
 from kie import KieClient
 
 log = logging.getLogger(__name__)
@@ -128,12 +128,8 @@ class Application:
     @property
     def web_port(self) -> int:
         """The port actually bound (WEB_PORT=0 picks a free one)."""
-        assert self._web_runner is not None
-        for site in self._web_runner.sites:
-            server = site._server  # noqa: SLF001 - aiohttp exposes no public accessor
-            if server is not None and server.sockets:  # type: ignore[union-attr]
-                return int(server.sockets[0].getsockname()[1])  # type: ignore[union-attr]
-        raise RuntimeError("web server is not listening")
+        assert self._web_runner is not None, "web server is not running"
+        return int(self._web_runner.addresses[0][1])
 
     async def start(self) -> None:
         """Open storage, start the web server and the task monitor (recovering old tasks)."""
@@ -146,10 +142,10 @@ class Application:
         log.info("web server on %s:%d", self.settings.web.web_host, self.web_port)
 
     def mark_ready(self) -> None:
-        self.web[READY] = True
+        self.web[READINESS].ready = True
 
     async def stop(self) -> None:
-        self.web[READY] = False
+        self.web[READINESS].ready = False
         await self.monitor.stop(timeout=self.tuning.shutdown_timeout)
         if self._web_runner is not None:
             await self._web_runner.cleanup()

@@ -10,6 +10,7 @@ from pathlib import Path
 from typing import Annotated, Any, ClassVar, Literal
 
 from pydantic import AnyHttpUrl, BaseModel, Field, SecretStr, ValidationError, field_validator
+from pydantic_core import ErrorDetails
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
 
@@ -110,7 +111,7 @@ class Settings(BaseModel):
     }
 
 
-def _variable(cls: type[_Env], error: dict[str, Any]) -> str:
+def _variable(cls: type[_Env], error: ErrorDetails) -> str:
     prefix = cls.model_config.get("env_prefix", "")
     field = str(error["loc"][0]) if error["loc"] else "?"
     return f"{prefix}{field}".upper()

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import functools
 import logging
 import time
 from collections.abc import Callable
@@ -21,7 +22,7 @@ from bot.services.notifier import Notifier
 from bot.services.reasons import INTERRUPTED, TIMEOUT, for_failed_result
 from bot.services.settlement import Settlement
 from bot.storage import Database, DeliveryState, TaskRecord, TaskState
-from kie import Family, KieClient, KieError, ResultFile, TaskResult
+from kie import Family, KieClient, KieError, ResultFile
 from kie import TaskState as KieState
 
 log = logging.getLogger(__name__)
@@ -128,9 +129,12 @@ class TaskMonitor:
             except Exception:  # the loop must survive a bad moment of the database
                 log.exception("task monitor iteration failed")
                 next_at = None
-            delay = self._poll_interval if next_at is None else max(0.0, next_at - self._clock())
+            delay = self._poll_interval if next_at is None else next_at - self._clock()
+            if delay <= 0:  # what is due is in flight already; its end wakes us
+                delay = self._poll_interval
             with contextlib.suppress(TimeoutError):
-                await asyncio.wait_for(self._wake.wait(), timeout=min(delay, self._poll_interval) or 0.05)
+                async with asyncio.timeout(min(delay, self._poll_interval)):
+                    await self._wake.wait()
 
     async def _spawn_due(self) -> None:
         async with self._db.read() as repo:
@@ -139,7 +143,11 @@ class TaskMonitor:
             if task.id not in self._in_flight:
                 job = asyncio.create_task(self._guarded(task.id), name=f"task-{task.id}")
                 self._in_flight[task.id] = job
-                job.add_done_callback(lambda _, task_id=task.id: self._in_flight.pop(task_id, None))
+                job.add_done_callback(functools.partial(self._finished, task.id))
+
+    def _finished(self, task_id: int, _job: asyncio.Task[None]) -> None:
+        self._in_flight.pop(task_id, None)
+        self.wake()
 
     async def _guarded(self, task_id: int) -> None:
         async with self._slots:
@@ -216,9 +224,9 @@ class TaskMonitor:
             deliveries = await repo.deliveries.for_task(task.id)
         settled = True
         for delivery in deliveries:
-            if delivery.state is DeliveryState.PENDING:
-                if await self._delivery.deliver(task, delivery) is Outcome.RETRY:
-                    settled = False
+            pending = delivery.state is DeliveryState.PENDING
+            if pending and await self._delivery.deliver(task, delivery) is Outcome.RETRY:
+                settled = False
         return settled
 
     async def _deliver(self, task: TaskRecord) -> None:

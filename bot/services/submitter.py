@@ -41,9 +41,12 @@ class KieSubmitter:
         retrying = AsyncRetrying(
             retry=retry_if_exception(_is_retryable),
             stop=stop_after_attempt(self._attempts),
-            wait=wait_exponential_jitter(initial=self._backoff_initial, max=self._backoff_max),
+            wait=wait_exponential_jitter(
+                multiplier=self._backoff_initial, max=self._backoff_max, jitter=self._backoff_initial
+            ),
             before_sleep=lambda state: log.warning(
-                "Kie refused a new task (%s); retry %d", state.outcome.exception() if state.outcome else "?",
+                "Kie refused a new task (%s); retry %d",
+                state.outcome.exception() if state.outcome else "?",
                 state.attempt_number,
             ),
             reraise=True,

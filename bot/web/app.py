@@ -21,7 +21,14 @@ log = logging.getLogger(__name__)
 
 CALLBACK_PATH = "/kie/callback/{token}"
 MAX_CALLBACK_BYTES = 256 * 1024
-READY = web.AppKey("ready", bool)
+class Readiness:
+    """Mutable flag: aiohttp forbids changing app state once the server runs."""
+
+    def __init__(self) -> None:
+        self.ready = False
+
+
+READINESS = web.AppKey("readiness", Readiness)
 
 
 def _reject(status: int, reason: str) -> web.Response:
@@ -69,14 +76,14 @@ class CallbackView:
 
 
 async def healthz(request: web.Request) -> web.Response:
-    if request.app[READY]:
+    if request.app[READINESS].ready:
         return web.json_response({"status": "ok"})
     return web.json_response({"status": "starting"}, status=503)
 
 
 def create_web_app(callbacks: CallbackView) -> web.Application:
     app = web.Application(client_max_size=MAX_CALLBACK_BYTES)
-    app[READY] = False
+    app[READINESS] = Readiness()
     app.router.add_get("/healthz", healthz)
     app.router.add_post(CALLBACK_PATH, callbacks.handle)
     return app

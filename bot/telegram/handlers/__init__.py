@@ -6,4 +6,5 @@ from bot.telegram.handlers import balance, errors, fallback, generate, start
 
 
 def routers() -> list[Router]:
-    return [errors.router, start.router, balance.router, generate.router, fallback.router]
+    """Fresh routers each call: a router can belong to one dispatcher only."""
+    return [module.setup() for module in (errors, start, balance, generate, fallback)]

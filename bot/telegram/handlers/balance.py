@@ -8,10 +8,13 @@ from bot.i18n import Translator
 from bot.services.credits import CreditService
 from bot.storage import UserRecord
 
-router = Router(name=__name__)
 
-
-@router.message(Command("balance", ignore_case=True))
 async def balance(message: Message, user: UserRecord, credits: CreditService, texts: Translator) -> None:
     amount = await credits.balance(user.user_id)
     await message.answer(texts("balance", user.language, balance=amount))
+
+
+def setup() -> Router:
+    router = Router(name=__name__)
+    router.message.register(balance, Command("balance", ignore_case=True))
+    return router

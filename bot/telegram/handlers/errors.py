@@ -10,11 +10,9 @@ from aiogram.types import ErrorEvent
 
 from bot.i18n import Translator
 
-router = Router(name=__name__)
 log = logging.getLogger(__name__)
 
 
-@router.errors()
 async def on_error(event: ErrorEvent, texts: Translator) -> bool:
     log.error("update %s failed", event.update.update_id, exc_info=event.exception)
     message = event.update.message
@@ -25,3 +23,9 @@ async def on_error(event: ErrorEvent, texts: Translator) -> bool:
         except TelegramAPIError:
             pass
     return True
+
+
+def setup() -> Router:
+    router = Router(name=__name__)
+    router.errors.register(on_error)
+    return router

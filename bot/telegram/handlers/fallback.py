@@ -12,10 +12,13 @@ from bot.i18n import Translator
 from bot.storage import UserRecord
 from bot.telegram.handlers.usage import usage_text
 
-router = Router(name=__name__)
-router.message.filter(F.chat.type == ChatType.PRIVATE)
 
-
-@router.message()
 async def hint(message: Message, user: UserRecord, texts: Translator, catalog: Catalog) -> None:
     await message.answer(usage_text(texts, user.language, catalog))
+
+
+def setup() -> Router:
+    router = Router(name=__name__)
+    router.message.filter(F.chat.type == ChatType.PRIVATE)
+    router.message.register(hint)
+    return router

@@ -13,12 +13,13 @@ from bot.i18n import Translator
 from bot.services.generation import ChatRef, GenerationService, normalize_prompt
 from bot.storage import UserRecord
 
-router = Router(name=__name__)
+_EXAMPLES = {
+    Kind.IMAGE: "a red fox in the snow",
+    Kind.VIDEO: "waves at sunset, drone shot",
+    Kind.SONG: "a cheerful song about coffee",
+}
 
-_EXAMPLES = {Kind.IMAGE: "a red fox in the snow", Kind.VIDEO: "waves at sunset, drone shot", Kind.SONG: "a cheerful song about coffee"}
 
-
-@router.message(Command(*(kind.value for kind in Kind), ignore_case=True))
 async def generate(
     message: Message,
     command: CommandObject,
@@ -60,3 +61,9 @@ async def generate(
     except TelegramAPIError:
         pass  # the request still goes ahead; results and notices are sent as new messages
     await generation.submit(task)
+
+
+def setup() -> Router:
+    router = Router(name=__name__)
+    router.message.register(generate, Command(*(kind.value for kind in Kind), ignore_case=True))
+    return router

@@ -9,16 +9,19 @@ from bot.i18n import Translator
 from bot.storage import UserRecord
 from bot.telegram.handlers.usage import usage_text
 
-router = Router(name=__name__)
 
-
-@router.message(CommandStart())
 async def start(message: Message, user: UserRecord, is_new_user: bool, texts: Translator, catalog: Catalog) -> None:
     key = "start_new" if is_new_user else "start_back"
     usage = usage_text(texts, user.language, catalog)
     await message.answer(texts(key, user.language, name=user.first_name, balance=user.balance, usage=usage))
 
 
-@router.message(Command("help", ignore_case=True))
 async def help_command(message: Message, user: UserRecord, texts: Translator, catalog: Catalog) -> None:
     await message.answer(texts("help", user.language, usage=usage_text(texts, user.language, catalog)))
+
+
+def setup() -> Router:
+    router = Router(name=__name__)
+    router.message.register(start, CommandStart())
+    router.message.register(help_command, Command("help", ignore_case=True))
+    return router

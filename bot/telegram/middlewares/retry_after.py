@@ -33,7 +33,7 @@ class RetryAfterMiddleware(BaseRequestMiddleware):
         method: TelegramMethod[TelegramType],
     ) -> Response[TelegramType]:
         if isinstance(method, GetUpdates):  # polling has its own backoff
-            return await make_request(bot, method)
+            return await make_request(bot, method)  # type: ignore[arg-type]
         attempt = 1
         while True:
             try:
