@@ -39,11 +39,13 @@ def register_webhook_route(app: Application, secret_token: str) -> None:
     )
 
 
-async def run_webhook(app: Application, secret_token: str) -> None:
-    stop = asyncio.Event()
-    loop = asyncio.get_running_loop()
-    for sig in (signal.SIGINT, signal.SIGTERM):
-        loop.add_signal_handler(sig, stop.set)
+async def run_webhook(app: Application, secret_token: str, stop: asyncio.Event | None = None) -> None:
+    """Serve updates on the web server until ``stop`` is set (by SIGINT/SIGTERM if not given)."""
+    if stop is None:
+        stop = asyncio.Event()
+        loop = asyncio.get_running_loop()
+        for sig in (signal.SIGINT, signal.SIGTERM):
+            loop.add_signal_handler(sig, stop.set)
     dp = app.dispatcher
     await dp.emit_startup(bot=app.bot)
     await app.bot.set_webhook(
