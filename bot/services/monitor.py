@@ -19,10 +19,10 @@ from collections.abc import Callable
 from bot.catalog import Kind
 from bot.services.delivery import DeliveryService, Outcome
 from bot.services.notifier import Notifier
-from bot.services.reasons import INTERRUPTED, TIMEOUT, for_failed_result
+from bot.services.reasons import INTERRUPTED, TIMEOUT, Reason, for_failed_result
 from bot.services.settlement import Settlement
 from bot.storage import Database, DeliveryState, TaskRecord, TaskState
-from kie import Family, KieClient, KieError, ResultFile
+from kie import Family, KieClient, KieError, ResultFile, TaskResult
 from kie import TaskState as KieState
 
 log = logging.getLogger(__name__)
@@ -171,38 +171,48 @@ class TaskMonitor:
 
     async def _check(self, task: TaskRecord) -> None:
         assert task.kie_task_id is not None
-        if self._clock() - task.created_at > self._max_age:
-            await self._settlement.fail(task, TIMEOUT)
-            return
         try:
-            result = await self._kie.get_task(
+            result: TaskResult | None = await self._kie.get_task(
                 Family(task.family), task.kie_task_id, kind_hint=Kind(task.kind).media
             )
         except KieError as exc:
             # Whatever it is (throttling, an outage, even our key), the task may still
             # finish; keep asking until the maximum age settles it.
             log.warning("task %d: status check failed (%s)", task.id, exc)
-            await self._reschedule(task.id, self._backoff(task))
-            return
-        if result.task_id != task.kie_task_id:
+            result = None
+        if result is not None and result.task_id != task.kie_task_id:
             log.error("task %d: Kie answered for another task %r", task.id, result.task_id)
-            await self._reschedule(task.id, self._backoff(task))
-            return
-        if result.state is KieState.FAILED:
-            await self._settlement.fail(task, for_failed_result(result))
-        elif result.state is KieState.SUCCESS:
-            if not result.files:
-                await self._settlement.fail(task, for_failed_result(result))
-                return
+            result = None
+        if result is not None and result.state is KieState.SUCCESS and result.files:
             await self._record_files(task, result.files)
             async with self._db.transaction() as repo:
                 await repo.tasks.mark_delivering(task.id, now=self._clock())
             await self._deliver(task)
+        elif result is not None and result.state is not KieState.PENDING:
+            await self._give_up(task, for_failed_result(result))
         else:
-            if result.files:  # Suno's first finished track: send it while the rest cooks
+            if result is not None and result.files:  # Suno's first track: send it while the rest cooks
                 await self._record_files(task, result.files)
                 await self._deliver_pending(task)
-            await self._reschedule(task.id, self._backoff(task))
+            # Asked Kie first: a result that finished while we were down still gets delivered.
+            if self._clock() - task.created_at > self._max_age:
+                await self._give_up(task, TIMEOUT)
+            else:
+                await self._reschedule(task.id, self._backoff(task))
+
+    async def _give_up(self, task: TaskRecord, reason: Reason) -> None:
+        """No (more) results will come. If some file already reached the user (a Suno
+        track), the task is settled as delivered; otherwise it is refunded."""
+        async with self._db.read() as repo:
+            delivered = any(d.state is DeliveryState.SENT for d in await repo.deliveries.for_task(task.id))
+        if not delivered:
+            await self._settlement.fail(task, reason)
+            return
+        now = self._clock()
+        async with self._db.transaction() as repo:
+            await repo.deliveries.fail_pending(task.id, error=str(reason), now=now)
+            await repo.tasks.mark_delivering(task.id, now=now)
+        await self._settlement.complete(task)
 
     async def _record_files(self, task: TaskRecord, files: tuple[ResultFile, ...]) -> None:
         now = self._clock()

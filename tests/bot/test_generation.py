@@ -4,11 +4,13 @@ against loopback fakes of the Bot API and of Kie."""
 from __future__ import annotations
 
 import asyncio
+import time
 from typing import Any
 
 import httpx
 import pytest
 
+from bot.app import Tuning
 from bot.storage import TaskState
 from tests.conftest import send
 from tests.fakes.kie import tiny_png
@@ -368,3 +370,33 @@ async def test_user_who_blocked_the_bot_gets_the_credits_back(make_app, fake_tel
     assert await balance_of(app) == 10
     async with app.db.read() as repo:
         assert (await repo.users.get(1001)).blocked_at is not None
+
+
+async def test_result_finished_during_long_downtime_is_delivered_not_refunded(make_app, fake_telegram, fake_kie):
+    first = await make_app(task_max_age=60)
+    await send(first, fake_telegram, "/image a phoenix")
+    await first.stop()
+    fake_kie.complete(next(iter(fake_kie.tasks)))
+    # The bot comes back two hours later, far past the task's maximum age.
+    later = Tuning(submit_backoff=0.01, shutdown_timeout=2.0, clock=lambda: time.time() + 7200)
+    second = await make_app(task_max_age=60, tuning=later, web_port=first.settings.web.web_port)
+    await second.monitor.idle()
+    assert len(sent(fake_telegram, "sendPhoto")) == 1
+    assert (await only_task(second)).state is TaskState.DONE
+    assert await balance_of(second) == 8
+
+
+async def test_song_failing_after_its_first_track_keeps_what_was_delivered(make_app, fake_telegram, fake_kie):
+    app = await make_app()
+    await send(app, fake_telegram, "/song a lullaby")
+    task_id = next(iter(fake_kie.tasks))
+    fake_kie.suno_first(task_id)
+    await finish_with_callback(app, fake_kie, task_id)
+    fake_kie.fail(task_id, code=501, msg="Audio generation failed")
+    await finish_with_callback(app, fake_kie, task_id)
+    assert len(sent(fake_telegram, "sendAudio")) == 1
+    task = await only_task(app)
+    assert task.state is TaskState.DONE
+    async with app.db.read() as repo:
+        assert [e.kind for e in await repo.ledger.for_task(task.id)] == ["debit"]
+    assert await balance_of(app) == 6
