@@ -24,7 +24,7 @@ from bot.config import Settings
 from bot.i18n import Translator
 from bot.services.credits import CreditService
 from bot.services.delivery import DeliveryService
-from bot.services.generation import GenerationService
+from bot.services.generation import GenerationService, check_catalog
 from bot.services.monitor import TaskMonitor
 from bot.services.notifier import Notifier
 from bot.services.settlement import Settlement
@@ -55,6 +55,7 @@ class Application:
         self.tuning = tuning or Tuning()
         clock = self.tuning.clock
         self.catalog = catalog or load_catalog(settings.billing.catalog_path)
+        check_catalog(self.catalog)
         self.texts = Translator()
         self.db = Database(settings.storage.database_path)
 

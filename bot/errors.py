@@ -25,7 +25,3 @@ class PromptTooLongError(BotError):
         super().__init__(f"prompt has {length} characters, the model takes {limit}")
         self.limit = limit
         self.length = length
-
-
-class UserBannedError(BotError):
-    pass

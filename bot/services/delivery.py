@@ -20,6 +20,7 @@ import httpx
 from aiogram import Bot
 from aiogram.exceptions import (
     TelegramAPIError,
+    TelegramEntityTooLarge,
     TelegramForbiddenError,
     TelegramNetworkError,
     TelegramRetryAfter,
@@ -36,7 +37,8 @@ log = logging.getLogger(__name__)
 PHOTO_LIMIT = 10 * 1024 * 1024  # Bot API: photos up to 10 MB
 UPLOAD_LIMIT = 50 * 1024 * 1024  # Bot API: other files up to 50 MB
 DOWNLOAD_ATTEMPTS = 3
-CAPTION_PROMPT_LIMIT = 800  # captions hold 1024 characters; leave room for the frame
+CAPTION_PROMPT_LIMIT = 800  # captions hold 1024 UTF-16 units; leave room for the frame
+UPLOAD_TIMEOUT = 300  # seconds; a 50 MB upload on a slow link takes a while
 _ICONS = {"image": "🖼", "video": "🎬", "audio": "🎵"}
 
 
@@ -64,7 +66,17 @@ def _file_name(url: str, fallback: str) -> str:
 
 
 def _shorten(text: str, limit: int) -> str:
-    return text if len(text) <= limit else text[: limit - 1] + "…"
+    """Cut to ``limit`` UTF-16 code units, the way Telegram counts caption length."""
+    if len(text.encode("utf-16-le")) // 2 <= limit:
+        return text
+    out, used = [], 1  # room for the ellipsis
+    for ch in text:
+        units = 2 if ord(ch) > 0xFFFF else 1
+        if used + units > limit:
+            break
+        out.append(ch)
+        used += units
+    return "".join(out) + "…"
 
 
 def _file_id(message: Message) -> str | None:
@@ -143,6 +155,9 @@ class DeliveryService:
         for rung in self._ladder(delivery, downloaded):
             try:
                 message = await self._send_as(rung, task, delivery, downloaded, language)
+            except TelegramEntityTooLarge as exc:  # a TelegramNetworkError, but a final "no"
+                last_error = f"{rung}: {exc}"
+                continue
             except TelegramForbiddenError:
                 await self._notifier.mark_blocked(task.user_id)
                 await self._record_attempt(delivery, "bot was blocked or removed from the chat", failed=True)
@@ -150,7 +165,7 @@ class DeliveryService:
             except (TelegramRetryAfter, TelegramNetworkError, TelegramServerError) as exc:
                 await self._record_attempt(delivery, f"{rung}: {exc}", failed=False)
                 return Outcome.RETRY
-            except (TelegramAPIError, KieError) as exc:
+            except TelegramAPIError as exc:
                 last_error = f"{rung}: {exc}"
                 log.info("task %d file %s: %s refused, falling back", task.id, delivery.file_key, last_error)
                 continue
@@ -173,7 +188,7 @@ class DeliveryService:
         icon = _ICONS.get(delivery.media, "📎")
         target = reply_target(task)
         if rung == "link":
-            url = await self._kie.get_download_url(delivery.url)
+            url = await self._link(delivery.url)
             text = t("result_link", language, icon=icon, kind=t(f"kind_{task.kind}", language), url=url)
             return await self._bot.send_message(text=text, **target)
         assert downloaded.path is not None
@@ -183,16 +198,23 @@ class DeliveryService:
         else:
             caption = t("caption", language, icon=icon, prompt=prompt)
         file = FSInputFile(downloaded.path, filename=downloaded.file_name)
+        upload = {"caption": caption, "request_timeout": UPLOAD_TIMEOUT, **target}
         if rung == "photo":
-            return await self._bot.send_photo(photo=file, caption=caption, **target)
+            return await self._bot.send_photo(photo=file, **upload)
         if rung == "video":
-            return await self._bot.send_video(video=file, caption=caption, supports_streaming=True, **target)
+            return await self._bot.send_video(video=file, supports_streaming=True, **upload)
         if rung == "audio":
             duration = int(delivery.duration) if delivery.duration else None
-            return await self._bot.send_audio(
-                audio=file, caption=caption, title=delivery.title, duration=duration, **target
-            )
-        return await self._bot.send_document(document=file, caption=caption, **target)
+            return await self._bot.send_audio(audio=file, title=delivery.title, duration=duration, **upload)
+        return await self._bot.send_document(document=file, **upload)
+
+    async def _link(self, url: str) -> str:
+        """Kie's temporary direct link for its own files; other hosts' URLs as they are."""
+        try:
+            return await self._kie.get_download_url(url)
+        except KieError as exc:
+            log.info("no Kie download link (%s); sending the result URL itself", exc)
+            return url
 
     async def _record_attempt(self, delivery: DeliveryRecord, error: str, *, failed: bool) -> None:
         async with self._db.transaction() as repo:

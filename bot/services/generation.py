@@ -9,10 +9,13 @@ from __future__ import annotations
 import logging
 import secrets
 import time
+import unicodedata
 from collections.abc import Callable
 from dataclasses import dataclass
 
-from bot.catalog import Catalog, CatalogModel, Kind
+from pydantic import ValidationError
+
+from bot.catalog import Catalog, CatalogError, CatalogModel, Kind
 from bot.errors import PromptTooLongError
 from bot.services.monitor import TaskMonitor
 from bot.services.notifier import Notifier
@@ -42,8 +45,9 @@ class Started:
 
 
 def normalize_prompt(text: str | None) -> str:
-    # Control characters other than newlines/tabs only make trouble downstream.
-    cleaned = "".join(ch for ch in (text or "") if ch.isprintable() or ch in "\n\t")
+    # Control characters other than newlines/tabs only make trouble downstream; format
+    # characters (emoji joiners) and non-breaking spaces are part of the text.
+    cleaned = "".join(ch for ch in (text or "") if ch in "\n\t" or unicodedata.category(ch) != "Cc")
     return cleaned.strip()
 
 
@@ -54,6 +58,19 @@ def build_request(model: CatalogModel, prompt: str, callback_url: str) -> TaskRe
     if model.family is Family.VEO:
         return VeoTaskRequest(prompt=prompt, model=model.kie_model, callback_url=callback_url, **params)
     return SunoTaskRequest(prompt=prompt, model=model.kie_model, callback_url=callback_url, **params)
+
+
+def check_catalog(catalog: Catalog) -> None:
+    """Fail at start, not on a user's request, when a model's params do not fit its family."""
+    for model in catalog.models.values():
+        try:
+            build_request(model, "check", "https://example.invalid/callback")
+        except ValidationError as exc:
+            first = exc.errors()[0]
+            where = ".".join(str(part) for part in first["loc"])
+            raise CatalogError(f"models.{model.key}.params: {where}: {first['msg']} ({model.family} family)") from exc
+        except TypeError as exc:
+            raise CatalogError(f"models.{model.key}.params: {exc}") from exc
 
 
 class GenerationService:
@@ -127,7 +144,23 @@ class GenerationService:
         return fresh
 
     async def submit(self, task: TaskRecord) -> None:
-        """Send the task to Kie; on refusal refund and tell the user. Never raises KieError."""
+        """Send the task to Kie; on refusal refund and tell the user. Never raises."""
+        try:
+            await self._submit(task)
+        except Exception:
+            # Whatever broke, credits must not stay taken for nothing: a task Kie accepted
+            # goes to the monitor, one it never got is refunded.
+            log.exception("task %d: submission failed unexpectedly", task.id)
+            fresh = await self._reload(task)
+            if fresh.kie_task_id is None:
+                await self._settlement.fail(fresh, UNAVAILABLE)
+            else:
+                now = self._clock()
+                async with self._db.transaction() as repo:
+                    await repo.tasks.mark_running(task.id, check_at=now, now=now)
+                self._monitor.wake()
+
+    async def _submit(self, task: TaskRecord) -> None:
         model = self._catalog.models.get(task.model_key) or self.model_for(Kind(task.kind))
         request = build_request(model, task.prompt, self.callback_url(task))
         try:
@@ -136,26 +169,16 @@ class GenerationService:
             log.warning("task %d: Kie refused it: %s", task.id, exc)
             await self._settlement.fail(task, for_kie_error(exc))
             return
-        except Exception:
-            # Whatever broke, the user's credits must not stay taken for nothing.
-            log.exception("task %d: submission failed unexpectedly", task.id)
-            await self._settlement.fail(task, UNAVAILABLE)
-            return
         async with self._db.transaction() as repo:
             await repo.tasks.set_kie_task_id(task.id, kie_task_id, now=self._clock())
         # Say "working" before the task becomes visible to the monitor, so this line can
         # never overwrite the final "done" or "failed" that the monitor writes.
-        language = await self._notifier.language_of(task.user_id)
-        t = self._notifier.texts
-        await self._notifier.show(
+        await self._notifier.tell(
             await self._reload(task),
-            t(
-                "status_running",
-                language,
-                model=model.name,
-                kind=t(f"kind_{task.kind}", language),
-                eta=t(f"eta_{task.kind}", language),
-            ),
+            "status_running",
+            model=model.name,
+            kind=("kind", task.kind),
+            eta=("eta", task.kind),
         )
         now = self._clock()
         async with self._db.transaction() as repo:

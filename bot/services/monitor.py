@@ -19,7 +19,7 @@ from collections.abc import Callable
 from bot.catalog import Kind
 from bot.services.delivery import DeliveryService, Outcome
 from bot.services.notifier import Notifier
-from bot.services.reasons import INTERRUPTED, TIMEOUT, Reason, for_failed_result
+from bot.services.reasons import INTERRUPTED, TIMEOUT, UNDELIVERABLE, Reason, for_failed_result
 from bot.services.settlement import Settlement
 from bot.storage import Database, DeliveryState, TaskRecord, TaskState
 from kie import Family, KieClient, KieError, ResultFile, TaskResult
@@ -56,6 +56,7 @@ class TaskMonitor:
         self._wake = asyncio.Event()
         self._slots = asyncio.Semaphore(concurrency)
         self._in_flight: dict[int, asyncio.Task[None]] = {}
+        self._nudged_in_flight: set[int] = set()
         self._loop_task: asyncio.Task[None] | None = None
 
     # -- lifecycle ---------------------------------------------------------------------
@@ -99,7 +100,9 @@ class TaskMonitor:
         self._wake.set()
 
     async def nudge(self, task_id: int) -> None:
-        """A callback arrived for this task: check it now."""
+        """A callback arrived for this task: check it now (again, if a check is running)."""
+        if task_id in self._in_flight:
+            self._nudged_in_flight.add(task_id)
         async with self._db.transaction() as repo:
             await repo.tasks.request_check(task_id, self._clock())
         self.wake()
@@ -154,8 +157,24 @@ class TaskMonitor:
             try:
                 await self.process(task_id)
             except Exception:
-                log.exception("task %d: processing failed; will retry", task_id)
-                await self._reschedule(task_id, DELIVERY_RETRY)
+                log.exception("task %d: processing failed", task_id)
+                await self._after_crash(task_id)
+            if task_id in self._nudged_in_flight:
+                # A callback came while we were busy: its check must not be lost.
+                self._nudged_in_flight.discard(task_id)
+                await self.nudge(task_id)
+
+    async def _after_crash(self, task_id: int) -> None:
+        """Retry an unexpected failure, but not forever: past twice the maximum age the
+        task is settled with what reached the user (refunded if nothing did)."""
+        async with self._db.read() as repo:
+            task = await repo.tasks.get(task_id)
+        if task is None or task.state.is_final:
+            return
+        if self._clock() - task.created_at > 2 * self._max_age:
+            await self._give_up(task, UNDELIVERABLE)
+        else:
+            await self._reschedule(task_id, DELIVERY_RETRY)
 
     # -- one task ----------------------------------------------------------------------
 

@@ -8,7 +8,7 @@ from collections.abc import Callable
 from typing import Any
 
 from aiogram import Bot
-from aiogram.exceptions import TelegramAPIError, TelegramBadRequest, TelegramForbiddenError
+from aiogram.exceptions import TelegramBadRequest, TelegramForbiddenError
 from aiogram.types import ReplyParameters
 
 from bot.i18n import Markup, Translator
@@ -42,6 +42,16 @@ class Notifier:
             user = await repo.users.get(user_id)
         return user.language if user else "en"
 
+    async def tell(self, task: TaskRecord, key: str, **values: object) -> None:
+        """Show the text ``key`` in the requester's language. A value given as a
+        ``(prefix, name)`` pair is itself a text, looked up as ``prefix_name``."""
+        language = await self.language_of(task.user_id)
+        resolved = {
+            name: self.texts(f"{value[0]}_{value[1]}", language) if isinstance(value, tuple) else value
+            for name, value in values.items()
+        }
+        await self.show(task, self.texts(key, language, **resolved))
+
     async def show(self, task: TaskRecord, text: Markup) -> None:
         """Put ``text`` in the task's progress message, or send one if there is none.
 
@@ -63,8 +73,8 @@ class Notifier:
                 await repo.tasks.set_status_message(task.id, sent.message_id)
         except TelegramForbiddenError:
             await self.mark_blocked(task.user_id)
-        except TelegramAPIError as exc:
-            log.warning("could not tell user %d about task %d: %s", task.user_id, task.id, exc)
+        except Exception as exc:  # a status line must never break settlement
+            log.warning("could not tell user %d about task %d: %r", task.user_id, task.id, exc)
 
     async def mark_blocked(self, user_id: int) -> None:
         async with self._db.transaction() as repo:

@@ -40,16 +40,9 @@ class Settlement:
             )
         log.info("task %d failed (%s); %d credits refunded", task.id, reason, task.price)
         language = await self._notifier.language_of(task.user_id)
-        t = self._notifier.texts
-        await self._notifier.show(
-            task,
-            t(
-                "status_failed",
-                language,
-                reason=t(reason.key, language, detail=reason.detail or ""),
-                price=task.price,
-                balance=outcome.balance,
-            ),
+        reason_text = self._notifier.texts(reason.key, language, detail=reason.detail or "")
+        await self._notifier.tell(
+            await self._fresh(task), "status_failed", reason=reason_text, price=task.price, balance=outcome.balance
         )
         return True
 
@@ -65,9 +58,10 @@ class Settlement:
             if not await repo.tasks.finish(task.id, TaskState.DONE, error=None, now=self._clock()):
                 return False
         log.info("task %d delivered (%d files)", task.id, len(deliveries))
-        language = await self._notifier.language_of(task.user_id)
-        t = self._notifier.texts
-        await self._notifier.show(
-            task, t("status_done", language, kind=t(f"kind_{task.kind}", language), price=task.price)
-        )
+        await self._notifier.tell(await self._fresh(task), "status_done", kind=("kind", task.kind), price=task.price)
         return True
+
+    async def _fresh(self, task: TaskRecord) -> TaskRecord:
+        """The record as stored now (its progress message may have changed since it was read)."""
+        async with self._db.read() as repo:
+            return await repo.tasks.get(task.id) or task

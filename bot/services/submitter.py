@@ -32,7 +32,9 @@ class KieSubmitter:
         backoff_max: float = 30.0,
     ) -> None:
         self._kie = kie
-        self._limiter = AsyncLimiter(rate_limit, rate_period)
+        # One task per (period / limit) seconds: aiolimiter is a leaky bucket, and a bucket
+        # as large as the limit would let about twice Kie's window through in a burst.
+        self._limiter = AsyncLimiter(1, rate_period / rate_limit)
         self._attempts = attempts
         self._backoff_initial = backoff_initial
         self._backoff_max = backoff_max

@@ -103,11 +103,12 @@ class Database:
         """A write unit of work: BEGIN IMMEDIATE ... COMMIT, rolled back on any exception."""
         conn = self.connection
         async with self._lock:
-            await conn.execute("BEGIN IMMEDIATE")
             try:
+                await conn.execute("BEGIN IMMEDIATE")
                 yield Repositories(conn)
             except BaseException:
-                await conn.execute("ROLLBACK")
+                if conn.in_transaction:  # also when cancelled right after BEGIN
+                    await conn.execute("ROLLBACK")
                 raise
             await conn.execute("COMMIT")
 

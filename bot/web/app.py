@@ -49,14 +49,12 @@ class CallbackView:
             task = await repo.tasks.by_callback_token(token)
         if task is None:
             return _reject(403, "forbidden")
-        if request.content_length is not None and request.content_length > MAX_CALLBACK_BYTES:
-            return _reject(413, "too large")
         try:
-            body = await request.content.read(MAX_CALLBACK_BYTES + 1)
-            if len(body) > MAX_CALLBACK_BYTES:
-                return _reject(413, "too large")
+            body = await request.read()  # whole body; client_max_size caps it (413)
             event = parse_callback(json.loads(body))
-        except (ValueError, KieCallbackError, UnicodeDecodeError):
+        except web.HTTPRequestEntityTooLarge:
+            return _reject(413, "too large")
+        except (ValueError, RecursionError, KieCallbackError):
             return _reject(400, "malformed callback")
         if task.kie_task_id is not None and event.task_id != task.kie_task_id:
             log.warning("callback for task %d names another Kie task", task.id)

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import asyncio
 import time
+from importlib import resources
 from typing import Any
 
 import httpx
@@ -400,3 +401,75 @@ async def test_song_failing_after_its_first_track_keeps_what_was_delivered(make_
     async with app.db.read() as repo:
         assert [e.kind for e in await repo.ledger.for_task(task.id)] == ["debit"]
     assert await balance_of(app) == 6
+
+
+async def test_callback_arriving_during_a_check_is_not_lost(make_app, fake_telegram, fake_kie, monkeypatch):
+    app = await make_app(poll_interval=600)
+    await send(app, fake_telegram, "/image a red fox")
+    task_id = next(iter(fake_kie.tasks))
+    real_get_task = app.kie.get_task
+    answered = asyncio.Event()
+
+    async def slow_get_task(*args, **kwargs):
+        result = await real_get_task(*args, **kwargs)
+        answered.set()
+        await asyncio.sleep(0.3)  # the check is still busy when the next callback comes
+        return result
+
+    monkeypatch.setattr(app.kie, "get_task", slow_get_task)
+    early = {"code": 200, "msg": "ok", "data": {"taskId": task_id, "model": "google/nano-banana", "state": "success"}}
+    assert await fake_kie.send_callback(task_id, body=early) == 200
+    await answered.wait()  # Kie said "not done" to the check in flight
+    fake_kie.complete(task_id)
+    assert await fake_kie.send_callback(task_id) == 200
+    await app.monitor.idle()
+    assert len(sent(fake_telegram, "sendPhoto")) == 1
+
+
+async def test_anonymous_admin_is_told_and_not_charged(make_app, fake_telegram, fake_kie):
+    app = await make_app()
+    raw = fake_telegram.message_update("/image a castle", chat_type="supergroup")
+    raw["message"]["from"] = {"id": 1087968824, "is_bot": True, "first_name": "Group", "username": "GroupAnonymousBot"}
+    await app.dispatcher.feed_raw_update(app.bot, raw)
+    [reply] = sent(fake_telegram, "sendMessage")
+    assert "your own account" in value(reply, "text")
+    assert fake_kie.requests == []
+
+
+async def test_unexpected_error_after_kie_accepted_still_delivers(make_app, fake_telegram, fake_kie, monkeypatch):
+    app = await make_app()
+
+    async def broken_tell(*args, **kwargs):
+        raise RuntimeError("something unforeseen")
+
+    monkeypatch.setattr(app.notifier, "tell", broken_tell)
+    await send(app, fake_telegram, "/image a red fox")
+    monkeypatch.undo()
+    assert (await only_task(app)).state is TaskState.RUNNING
+    task_id = next(iter(fake_kie.tasks))
+    fake_kie.complete(task_id)
+    await finish_with_callback(app, fake_kie, task_id)
+    assert len(sent(fake_telegram, "sendPhoto")) == 1
+    assert await balance_of(app) == 8
+
+
+async def test_catalog_params_that_the_family_rejects_stop_the_start(tmp_path, fake_telegram, fake_kie):
+    from bot.app import Application
+    from bot.catalog import CatalogError, load_catalog
+    from tests.conftest import make_settings
+
+    text = (resources.files("bot.catalog") / "catalog.toml").read_text()
+    bad = tmp_path / "prices.toml"
+    veo_params = 'params = { aspect_ratio = "16:9" }'
+    bad.write_text(text.replace(veo_params, 'params = { aspect_ratio = "16:9", watermark = "x" }'))
+    with pytest.raises(CatalogError, match="models.veo3-fast.params"):
+        Application(make_settings(tmp_path, fake_telegram, fake_kie), catalog=load_catalog(bad))
+
+
+def test_caption_is_cut_by_telegram_utf16_units():
+    from bot.services.delivery import _shorten
+
+    emoji = "🦊" * 700  # 1400 UTF-16 units
+    cut = _shorten(emoji, 800)
+    assert len(cut.encode("utf-16-le")) // 2 <= 800 and cut.endswith("…")
+    assert _shorten("short", 800) == "short"

@@ -6,8 +6,9 @@ from collections.abc import Awaitable, Callable
 from typing import Any
 
 from aiogram import BaseMiddleware
-from aiogram.types import TelegramObject, User
+from aiogram.types import Message, TelegramObject, User
 
+from bot.i18n import Translator
 from bot.services.credits import CreditService
 
 
@@ -23,7 +24,11 @@ class UserMiddleware(BaseMiddleware):
     ) -> Any:
         sender: User | None = data.get("event_from_user")
         if sender is None or sender.is_bot:
-            return await handler(event, data)
+            # Anonymous group admins and channels have no account to charge.
+            if isinstance(event, Message):
+                texts: Translator = data["texts"]
+                await event.reply(texts("anonymous_sender", None))
+            return None
         user, is_new = await self._credits.register(
             sender.id,
             username=sender.username,
