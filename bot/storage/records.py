@@ -3,9 +3,9 @@
 from __future__ import annotations
 
 import json
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, fields
 from enum import StrEnum
-from typing import Any
+from typing import Any, Self
 
 import aiosqlite
 
@@ -31,8 +31,23 @@ class DeliveryState(StrEnum):
     FAILED = "failed"
 
 
+class _Record:
+    """Built from a row by field name; ``_convert`` turns stored values into Python ones."""
+
+    _convert: dict[str, Any] = {}
+
+    @classmethod
+    def from_row(cls, row: aiosqlite.Row) -> Self:
+        values = {}
+        for f in fields(cls):  # type: ignore[arg-type]
+            raw = row[f.name]
+            convert = cls._convert.get(f.name)
+            values[f.name] = convert(raw) if convert is not None and raw is not None else raw
+        return cls(**values)
+
+
 @dataclass(frozen=True, slots=True)
-class UserRecord:
+class UserRecord(_Record):
     user_id: int
     username: str | None
     first_name: str
@@ -42,22 +57,12 @@ class UserRecord:
     blocked_at: float | None
     created_at: float
 
-    @classmethod
-    def from_row(cls, row: aiosqlite.Row) -> UserRecord:
-        return cls(
-            user_id=row["user_id"],
-            username=row["username"],
-            first_name=row["first_name"],
-            language=row["language"],
-            balance=row["balance"],
-            is_banned=bool(row["is_banned"]),
-            blocked_at=row["blocked_at"],
-            created_at=row["created_at"],
-        )
+    _convert = {"is_banned": bool}
+
 
 
 @dataclass(frozen=True, slots=True)
-class LedgerEntry:
+class LedgerEntry(_Record):
     id: int
     user_id: int
     delta: int
@@ -68,23 +73,10 @@ class LedgerEntry:
     balance_after: int
     created_at: float
 
-    @classmethod
-    def from_row(cls, row: aiosqlite.Row) -> LedgerEntry:
-        return cls(
-            id=row["id"],
-            user_id=row["user_id"],
-            delta=row["delta"],
-            kind=row["kind"],
-            op_key=row["op_key"],
-            task_id=row["task_id"],
-            actor_id=row["actor_id"],
-            balance_after=row["balance_after"],
-            created_at=row["created_at"],
-        )
 
 
 @dataclass(frozen=True, slots=True)
-class TaskRecord:
+class TaskRecord(_Record):
     id: int
     user_id: int
     chat_id: int
@@ -106,34 +98,12 @@ class TaskRecord:
     finished_at: float | None
     options: dict[str, Any] = field(default_factory=dict)
 
-    @classmethod
-    def from_row(cls, row: aiosqlite.Row) -> TaskRecord:
-        return cls(
-            id=row["id"],
-            user_id=row["user_id"],
-            chat_id=row["chat_id"],
-            thread_id=row["thread_id"],
-            request_message_id=row["request_message_id"],
-            status_message_id=row["status_message_id"],
-            kind=row["kind"],
-            model_key=row["model_key"],
-            family=row["family"],
-            prompt=row["prompt"],
-            price=row["price"],
-            state=TaskState(row["state"]),
-            kie_task_id=row["kie_task_id"],
-            callback_token=row["callback_token"],
-            error=row["error"],
-            checks=row["checks"],
-            next_check_at=row["next_check_at"],
-            created_at=row["created_at"],
-            finished_at=row["finished_at"],
-            options=json.loads(row["options"]),
-        )
+    _convert = {"state": TaskState, "options": json.loads}
+
 
 
 @dataclass(frozen=True, slots=True)
-class DeliveryRecord:
+class DeliveryRecord(_Record):
     id: int
     task_id: int
     file_key: str
@@ -146,18 +116,5 @@ class DeliveryRecord:
     file_id: str | None
     attempts: int
 
-    @classmethod
-    def from_row(cls, row: aiosqlite.Row) -> DeliveryRecord:
-        return cls(
-            id=row["id"],
-            task_id=row["task_id"],
-            file_key=row["file_key"],
-            url=row["url"],
-            media=row["media"],
-            title=row["title"],
-            duration=row["duration"],
-            state=DeliveryState(row["state"]),
-            sent_as=row["sent_as"],
-            file_id=row["file_id"],
-            attempts=row["attempts"],
-        )
+    _convert = {"state": DeliveryState}
+
