@@ -31,7 +31,7 @@ from bot.services.settlement import Settlement
 from bot.services.submitter import KieSubmitter
 from bot.storage import Database
 from bot.telegram.handlers import routers
-from bot.telegram.middlewares import RetryAfterMiddleware, UserMiddleware
+from bot.telegram.middlewares import InFlightUpdates, PacingMiddleware, RetryAfterMiddleware, UserMiddleware
 from bot.web.app import READINESS, CallbackView, create_web_app
 from kie import KieClient
 
@@ -46,6 +46,11 @@ class Tuning:
     submit_backoff: float = 2.0
     monitor_concurrency: int = 8
     shutdown_timeout: float = 20.0
+    kie_timeout: float = 30.0
+    # Telegram's own limits; tests make them small to see the pacing.
+    messages_per_second: float = 25.0
+    group_messages: float = 20.0
+    group_period: float = 60.0
     clock: Callable[[], float] = field(default=time.time)
 
 
@@ -60,7 +65,15 @@ class Application:
         self.db = Database(settings.storage.database_path)
 
         session = AiohttpSession(api=TelegramAPIServer.from_base(settings.telegram.api_base))
+        # Outer first: a retry after a 429 takes a new pacing slot.
         session.middleware(RetryAfterMiddleware())
+        session.middleware(
+            PacingMiddleware(
+                per_second=self.tuning.messages_per_second,
+                group_per_minute=self.tuning.group_messages,
+                group_period=self.tuning.group_period,
+            )
+        )
         self.bot = Bot(
             settings.telegram.bot_token.get_secret_value(),
             session=session,
@@ -70,6 +83,7 @@ class Application:
             settings.kie.api_key.get_secret_value(),
             base_url=settings.kie.api_base,
             upload_url=settings.kie.upload_base,
+            timeout=self.tuning.kie_timeout,
         )
         # Result files live on third-party hosts: a separate client without Kie's key.
         self.downloads = httpx.AsyncClient(timeout=httpx.Timeout(60.0, connect=10.0))
@@ -107,6 +121,7 @@ class Application:
             poll_interval=settings.kie.poll_interval,
             clock=clock,
         )
+        self.updates = InFlightUpdates()
         self.dispatcher = self._build_dispatcher()
         hmac_key = settings.kie.webhook_hmac_key
         self.web = create_web_app(
@@ -121,6 +136,7 @@ class Application:
             catalog=self.catalog,
             texts=self.texts,
         )
+        dp.update.outer_middleware(self.updates)
         # Inner middleware: only messages some handler takes touch the database.
         dp.message.middleware(UserMiddleware(self.credits))
         dp.include_routers(*routers())
@@ -146,7 +162,10 @@ class Application:
         self.web[READINESS].ready = True
 
     async def stop(self) -> None:
+        """Stop taking updates, let running handlers and deliveries finish (bounded), close.
+        Whatever is cut off stays in SQLite for recovery at the next start."""
         self.web[READINESS].ready = False
+        await self.updates.drain(timeout=self.tuning.shutdown_timeout)
         await self.monitor.stop(timeout=self.tuning.shutdown_timeout)
         if self._web_runner is not None:
             await self._web_runner.cleanup()

@@ -11,6 +11,7 @@ import logging
 import signal
 
 from aiogram.webhook.aiohttp_server import SimpleRequestHandler
+from aiohttp import web
 
 from bot.app import Application
 
@@ -31,12 +32,23 @@ async def run_polling(app: Application) -> None:
     await dp.start_polling(app.bot, handle_signals=True, close_bot_session=False)
 
 
+class _WebhookHandler(SimpleRequestHandler):
+    """aiogram's handler (401 without the secret), but 503 once shutdown has begun, so
+    Telegram keeps the update and delivers it again after the restart."""
+
+    def __init__(self, app: Application, secret_token: str) -> None:
+        super().__init__(dispatcher=app.dispatcher, bot=app.bot, secret_token=secret_token)
+        self._updates = app.updates
+
+    async def handle(self, request: web.Request) -> web.Response:
+        if not self._updates.accepting:
+            return web.Response(status=503, text="shutting down")
+        return await super().handle(request)
+
+
 def register_webhook_route(app: Application, secret_token: str) -> None:
-    # Telegram sends the secret in X-Telegram-Bot-Api-Secret-Token; aiogram answers 401
-    # to any update without it.
-    SimpleRequestHandler(dispatcher=app.dispatcher, bot=app.bot, secret_token=secret_token).register(
-        app.web, path=WEBHOOK_PATH
-    )
+    # Telegram sends the secret in X-Telegram-Bot-Api-Secret-Token.
+    _WebhookHandler(app, secret_token).register(app.web, path=WEBHOOK_PATH)
 
 
 async def run_webhook(app: Application, secret_token: str, stop: asyncio.Event | None = None) -> None:

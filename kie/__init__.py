@@ -18,6 +18,7 @@ from .errors import (
     KieRateLimitError,
     KieTransportError,
     KieUnavailableError,
+    KieUnconfirmedError,
     KieValidationError,
     error_for_code,
 )
@@ -59,6 +60,7 @@ __all__ = [
     "KieQuotaError",
     "KieRateLimitError",
     "KieTransportError",
+    "KieUnconfirmedError",
     "KieUnavailableError",
     "KieValidationError",
     "MarketTaskRequest",

@@ -23,6 +23,7 @@ from .errors import (
     KieRateLimitError,
     KieTransportError,
     KieUnavailableError,
+    KieUnconfirmedError,
     error_for_code,
 )
 from .families import market, suno, veo
@@ -124,15 +125,13 @@ class KieClient:
             path = suno.CREATE_PATH
         else:
             raise TypeError(f"unsupported Kie request: {type(request).__name__}")
-        data = await self._api("POST", path, json=body)
+        data = await self._api("POST", path, json=body, idempotent=False)
         task_id = data.get("taskId") if isinstance(data, dict) else None
         if not isinstance(task_id, str) or not task_id:
             raise KieTransportError("Kie create reply has no data.taskId")
         return task_id
 
-    async def get_task(
-        self, family: Family, task_id: str, *, kind_hint: MediaKind | None = None
-    ) -> TaskResult:
+    async def get_task(self, family: Family, task_id: str, *, kind_hint: MediaKind | None = None) -> TaskResult:
         """The task's normalised state from the family's status endpoint (source of truth).
 
         ``kind_hint`` is the media kind for Market result URLs whose extension says nothing
@@ -143,9 +142,7 @@ class KieClient:
         try:
             result: TaskResult = module.parse_status(task_id, data, kind_hint=kind_hint)
         except pydantic.ValidationError as exc:
-            raise KieTransportError(
-                f"malformed Kie status reply: {exc.error_count()} errors"
-            ) from exc
+            raise KieTransportError(f"malformed Kie status reply: {exc.error_count()} errors") from exc
         return result
 
     async def get_credits(self) -> float:
@@ -185,9 +182,7 @@ class KieClient:
                 files = {"file": (file_name, handle, mime)}  # type: ignore[dict-item]
                 body = await self._call("POST", url, files=files, data=form)
         if body.get("success") is False:
-            raise KieTransportError(
-                "Kie upload reply says success=false", code=to_int(body.get("code"))
-            )
+            raise KieTransportError("Kie upload reply says success=false", code=to_int(body.get("code")))
         data = body.get("data")
         if isinstance(data, dict):
             # Clients in the wild fall back to fileUrl/url on older reply variants.
@@ -199,15 +194,23 @@ class KieClient:
 
     # -- plumbing ---------------------------------------------------------------------
 
-    async def _api(self, method: str, path: str, **kwargs: Any) -> Any:
-        body = await self._call(method, self._base_url + path, **kwargs)
+    async def _api(self, method: str, path: str, *, idempotent: bool = True, **kwargs: Any) -> Any:
+        body = await self._call(method, self._base_url + path, idempotent=idempotent, **kwargs)
         return body.get("data")
 
-    async def _call(self, method: str, url: str, **kwargs: Any) -> dict[str, Any]:
+    async def _call(self, method: str, url: str, *, idempotent: bool = True, **kwargs: Any) -> dict[str, Any]:
         try:
             response = await self._http.request(method, url, **kwargs)
-        except httpx.TimeoutException as exc:
-            raise KieTransportError(f"Kie request timed out ({type(exc).__name__})") from exc
+        except (httpx.ConnectError, httpx.ConnectTimeout, httpx.PoolTimeout) as exc:
+            # Never reached Kie: safe to repeat whatever the call was.
+            raise KieTransportError(f"Kie unreachable ({type(exc).__name__})") from exc
+        except httpx.TransportError as exc:  # timeouts included
+            what = "timed out" if isinstance(exc, httpx.TimeoutException) else "failed"
+            if not idempotent:
+                raise KieUnconfirmedError(
+                    f"Kie request {what} after sending ({type(exc).__name__}); it may or may not have been taken"
+                ) from exc
+            raise KieTransportError(f"Kie request {what} ({type(exc).__name__})") from exc
         except httpx.HTTPError as exc:
             raise KieTransportError(f"Kie request failed: {type(exc).__name__}: {exc}") from exc
         body = self._unwrap(response)
@@ -225,8 +228,7 @@ class KieClient:
             if response.is_error:
                 raise _http_error(response)
             raise KieTransportError(
-                f"Kie reply is not a JSON object (HTTP {response.status_code}): "
-                f"{_snippet(response)!r}"
+                f"Kie reply is not a JSON object (HTTP {response.status_code}): {_snippet(response)!r}"
             )
         code = to_int(body.get("code"))
         raw_message = body.get("msg") or body.get("message")

@@ -28,6 +28,14 @@ class KieTransportError(KieError):
     retryable = True
 
 
+class KieUnconfirmedError(KieTransportError):
+    """A request that creates something was cut off after it may have reached Kie (a read
+    timeout, a dropped connection). Kie has no idempotency key, so repeating it could
+    create a second paid task: not retryable."""
+
+    retryable = False
+
+
 class KieAuthError(KieError):
     """401: missing or invalid API key."""
 

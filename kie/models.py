@@ -122,4 +122,3 @@ __all__ = [
     "VeoTaskRequest",
     "family_of",
 ]
-

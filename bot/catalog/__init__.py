@@ -90,8 +90,7 @@ def parse_catalog(text: str, *, source: str = "catalog") -> Catalog:
     models = raw.get("models")
     if isinstance(models, dict):
         raw["models"] = {
-            key: {"key": key, **entry} if isinstance(entry, dict) else entry
-            for key, entry in models.items()
+            key: {"key": key, **entry} if isinstance(entry, dict) else entry for key, entry in models.items()
         }
     try:
         return Catalog.model_validate(raw)

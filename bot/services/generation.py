@@ -163,8 +163,12 @@ class GenerationService:
     async def _submit(self, task: TaskRecord) -> None:
         model = self._catalog.models.get(task.model_key) or self.model_for(Kind(task.kind))
         request = build_request(model, task.prompt, self.callback_url(task))
+
+        async def queued() -> None:
+            await self._notifier.tell(task, "status_waiting", model=model.name, kind=("kind", task.kind))
+
         try:
-            kie_task_id = await self._submitter.create_task(request)
+            kie_task_id = await self._submitter.create_task(request, on_wait=queued)
         except KieError as exc:
             log.warning("task %d: Kie refused it: %s", task.id, exc)
             await self._settlement.fail(task, for_kie_error(exc))

@@ -7,9 +7,10 @@ the rest with 429, so a burst of users waits here instead of failing.
 from __future__ import annotations
 
 import logging
+from collections.abc import Awaitable, Callable
 
 from aiolimiter import AsyncLimiter
-from tenacity import AsyncRetrying, retry_if_exception, stop_after_attempt, wait_exponential_jitter
+from tenacity import AsyncRetrying, RetryCallState, retry_if_exception, stop_after_attempt, wait_exponential_jitter
 
 from kie import KieClient, KieError, TaskRequest
 
@@ -39,22 +40,38 @@ class KieSubmitter:
         self._backoff_initial = backoff_initial
         self._backoff_max = backoff_max
 
-    async def create_task(self, request: TaskRequest) -> str:
+    async def create_task(self, request: TaskRequest, *, on_wait: Callable[[], Awaitable[None]] | None = None) -> str:
+        """Kie's task id. ``on_wait`` is awaited once if the request has to queue (our pace
+        or Kie's throttling), so the user can be told it is waiting, not lost."""
+        told = False
+
+        async def waiting() -> None:
+            nonlocal told
+            if on_wait is not None and not told:
+                told = True
+                await on_wait()
+
+        async def before_sleep(state: RetryCallState) -> None:
+            log.warning(
+                "Kie refused a new task (%s); retry %d",
+                state.outcome.exception() if state.outcome else "?",
+                state.attempt_number,
+            )
+            await waiting()
+
         retrying = AsyncRetrying(
             retry=retry_if_exception(_is_retryable),
             stop=stop_after_attempt(self._attempts),
             wait=wait_exponential_jitter(
                 multiplier=self._backoff_initial, max=self._backoff_max, jitter=self._backoff_initial
             ),
-            before_sleep=lambda state: log.warning(
-                "Kie refused a new task (%s); retry %d",
-                state.outcome.exception() if state.outcome else "?",
-                state.attempt_number,
-            ),
+            before_sleep=before_sleep,
             reraise=True,
         )
         async for attempt in retrying:
             with attempt:
+                if not self._limiter.has_capacity():
+                    await waiting()
                 async with self._limiter:
                     return await self._kie.create_task(request)
         raise AssertionError("unreachable: tenacity reraises the last error")

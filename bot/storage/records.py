@@ -60,7 +60,6 @@ class UserRecord(_Record):
     _convert = {"is_banned": bool}
 
 
-
 @dataclass(frozen=True, slots=True)
 class LedgerEntry(_Record):
     id: int
@@ -72,7 +71,6 @@ class LedgerEntry(_Record):
     actor_id: int | None
     balance_after: int
     created_at: float
-
 
 
 @dataclass(frozen=True, slots=True)
@@ -101,7 +99,6 @@ class TaskRecord(_Record):
     _convert = {"state": TaskState, "options": json.loads}
 
 
-
 @dataclass(frozen=True, slots=True)
 class DeliveryRecord(_Record):
     id: int
@@ -117,4 +114,3 @@ class DeliveryRecord(_Record):
     attempts: int
 
     _convert = {"state": DeliveryState}
-

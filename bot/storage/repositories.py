@@ -44,9 +44,7 @@ class UserRepo(_Repo):
         row = await self._one("SELECT * FROM users WHERE user_id = ?", (user_id,))
         return UserRecord.from_row(row) if row else None
 
-    async def upsert(
-        self, user_id: int, *, username: str | None, first_name: str, language: str, now: float
-    ) -> bool:
+    async def upsert(self, user_id: int, *, username: str | None, first_name: str, language: str, now: float) -> bool:
         """Insert or refresh the profile; returns True when the user is new."""
         created = await self._run(
             "INSERT INTO users (user_id, username, first_name, language, created_at, last_seen_at)"
@@ -55,8 +53,7 @@ class UserRepo(_Repo):
         )
         if not created:
             await self._run(
-                "UPDATE users SET username = ?, first_name = ?, last_seen_at = ?, blocked_at = NULL"
-                " WHERE user_id = ?",
+                "UPDATE users SET username = ?, first_name = ?, last_seen_at = ?, blocked_at = NULL WHERE user_id = ?",
                 (username, first_name, now, user_id),
             )
         return bool(created)
@@ -94,8 +91,7 @@ class LedgerRepo(_Repo):
         if await self._one("SELECT 1 FROM ledger WHERE op_key = ?", (op_key,)):
             return LedgerOutcome(applied=False, balance=await self.balance(user_id))
         row = await self._one(
-            "UPDATE users SET balance = balance + ? WHERE user_id = ? AND balance + ? >= 0"
-            " RETURNING balance",
+            "UPDATE users SET balance = balance + ? WHERE user_id = ? AND balance + ? >= 0 RETURNING balance",
             (delta, user_id, delta),
         )
         if row is None:
@@ -199,8 +195,7 @@ class TaskRepo(_Repo):
     async def mark_delivering(self, task_id: int, *, now: float) -> bool:
         return bool(
             await self._run(
-                "UPDATE tasks SET state = ?, next_check_at = ?, updated_at = ?"
-                " WHERE id = ? AND state IN (?, ?)",
+                "UPDATE tasks SET state = ?, next_check_at = ?, updated_at = ? WHERE id = ? AND state IN (?, ?)",
                 (TaskState.DELIVERING, now, now, task_id, TaskState.RUNNING, TaskState.DELIVERING),
             )
         )
@@ -219,8 +214,7 @@ class TaskRepo(_Repo):
 
     async def due(self, now: float, limit: int) -> list[TaskRecord]:
         rows = await self._all(
-            "SELECT * FROM tasks WHERE state IN (?, ?) AND next_check_at <= ?"
-            " ORDER BY next_check_at LIMIT ?",
+            "SELECT * FROM tasks WHERE state IN (?, ?) AND next_check_at <= ? ORDER BY next_check_at LIMIT ?",
             (TaskState.RUNNING, TaskState.DELIVERING, now, limit),
         )
         return [TaskRecord.from_row(r) for r in rows]
@@ -237,9 +231,7 @@ class TaskRepo(_Repo):
         return [TaskRecord.from_row(r) for r in rows]
 
     async def for_user(self, user_id: int, limit: int = 10) -> list[TaskRecord]:
-        rows = await self._all(
-            "SELECT * FROM tasks WHERE user_id = ? ORDER BY id DESC LIMIT ?", (user_id, limit)
-        )
+        rows = await self._all("SELECT * FROM tasks WHERE user_id = ? ORDER BY id DESC LIMIT ?", (user_id, limit))
         return [TaskRecord.from_row(r) for r in rows]
 
 

@@ -21,6 +21,8 @@ log = logging.getLogger(__name__)
 
 CALLBACK_PATH = "/kie/callback/{token}"
 MAX_CALLBACK_BYTES = 256 * 1024
+
+
 class Readiness:
     """Mutable flag: aiohttp forbids changing app state once the server runs."""
 

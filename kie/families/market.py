@@ -68,15 +68,11 @@ def parse_status(task_id: str, data: object, *, kind_hint: MediaKind | None = No
             error_message=NO_URLS_MESSAGE,
         )
     default = kind_hint or MediaKind.IMAGE
-    files = tuple(
-        ResultFile(key=str(i), url=url, kind=infer_kind(url, default)) for i, url in enumerate(urls)
-    )
+    files = tuple(ResultFile(key=str(i), url=url, kind=infer_kind(url, default)) for i, url in enumerate(urls))
     return TaskResult(task_id=task_id, family=Family.MARKET, state=TaskState.SUCCESS, files=files)
 
 
-def parse_callback(
-    data: dict[str, Any], *, task_id: str, code: int | None, message: str | None
-) -> CallbackEvent:
+def parse_callback(data: dict[str, Any], *, task_id: str, code: int | None, message: str | None) -> CallbackEvent:
     """``data`` is recordInfo-shaped; only final states are expected, but any is reported."""
     state = data.get("state")
     if not isinstance(state, str) or not state:

@@ -107,9 +107,7 @@ def parse_status(task_id: str, data: object, *, kind_hint: MediaKind | None = No
         return TaskResult(task_id=task_id, family=Family.SUNO, state=TaskState.SUCCESS, files=files)
     # Unlisted *_FAILED / *_ERROR statuses are treated as failures so a new error enum
     # cannot leave a task polling forever.
-    if status in FAILED_STATUSES or (
-        status is not None and status.endswith(("_FAILED", "_ERROR", "_EXCEPTION"))
-    ):
+    if status in FAILED_STATUSES or (status is not None and status.endswith(("_FAILED", "_ERROR", "_EXCEPTION"))):
         return TaskResult(
             task_id=task_id,
             family=Family.SUNO,
@@ -120,9 +118,7 @@ def parse_status(task_id: str, data: object, *, kind_hint: MediaKind | None = No
     raise KieTransportError(f"Kie Suno reply has an unknown status: {status!r:.40}")
 
 
-def parse_callback(
-    data: dict[str, Any], *, task_id: str, code: int | None, message: str | None
-) -> CallbackEvent:
+def parse_callback(data: dict[str, Any], *, task_id: str, code: int | None, message: str | None) -> CallbackEvent:
     stage = data.get("callbackType")
     if not isinstance(stage, str) or not stage:
         raise ValueError("suno callback without a callbackType")

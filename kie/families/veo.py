@@ -65,9 +65,7 @@ def parse_status(task_id: str, data: object, *, kind_hint: MediaKind | None = No
             error_message=record.error_message or "Video generation failed",
         )
     if flag != 1:
-        raise KieTransportError(
-            f"Kie Veo reply has an unknown successFlag: {record.success_flag!r:.40}"
-        )
+        raise KieTransportError(f"Kie Veo reply has an unknown successFlag: {record.success_flag!r:.40}")
     response = record.response if isinstance(record.response, dict) else {}
     urls = to_url_list(response.get("resultUrls"))
     if not urls:
@@ -77,15 +75,11 @@ def parse_status(task_id: str, data: object, *, kind_hint: MediaKind | None = No
             state=TaskState.FAILED,
             error_message=NO_URLS_MESSAGE,
         )
-    files = tuple(
-        ResultFile(key=str(i), url=url, kind=MediaKind.VIDEO) for i, url in enumerate(urls)
-    )
+    files = tuple(ResultFile(key=str(i), url=url, kind=MediaKind.VIDEO) for i, url in enumerate(urls))
     return TaskResult(task_id=task_id, family=Family.VEO, state=TaskState.SUCCESS, files=files)
 
 
-def parse_callback(
-    data: dict[str, Any], *, task_id: str, code: int | None, message: str | None
-) -> CallbackEvent:
+def parse_callback(data: dict[str, Any], *, task_id: str, code: int | None, message: str | None) -> CallbackEvent:
     """Success carries ``data.info.resultUrls``; a failure has only ``taskId`` and a code."""
     success = code == 200
     return CallbackEvent(

@@ -161,6 +161,22 @@ async def test_kie_throttling_is_retried_not_failed(make_app, fake_telegram, fak
     assert len(creates(fake_kie, "/api/v1/jobs/createTask")) == 3
     assert (await only_task(app)).state is TaskState.RUNNING
     assert await balance_of(app) == 8
+    # The user saw that the request waits in a queue, then that it is being made.
+    statuses = [c.params["text"] for c in sent(fake_telegram, "editMessageText")]
+    assert len(statuses) == 2
+    assert "in the queue" in statuses[0] and "is working on your picture" in statuses[1]
+
+
+async def test_create_cut_off_after_sending_is_refunded_not_repeated(make_app, fake_telegram, fake_kie):
+    # Kie may or may not have taken a create whose answer never came; repeating it could
+    # pay for two generations, so the user gets the credits back and is asked to retry.
+    app = await make_app(tuning=Tuning(submit_backoff=0.01, kie_timeout=0.3))
+    fake_kie.delay_next(2.0, target="create")
+    await send(app, fake_telegram, "/image a castle")
+    assert len(creates(fake_kie, "/api/v1/jobs/createTask")) == 1
+    assert (await only_task(app)).state is TaskState.FAILED
+    assert await balance_of(app) == 10
+    assert "busy right now" in sent(fake_telegram, "editMessageText")[-1].params["text"]
 
 
 async def test_missing_prompt_costs_nothing(make_app, fake_telegram, fake_kie):

@@ -28,6 +28,7 @@ from kie import (
     KieRateLimitError,
     KieTransportError,
     KieUnavailableError,
+    KieUnconfirmedError,
     KieValidationError,
     MarketTaskRequest,
     MediaKind,
@@ -579,8 +580,22 @@ async def test_connection_refused_is_transport_error() -> None:
     async with KieClient(
         "k", base_url=f"http://127.0.0.1:{port}", transport=loopback_transport()
     ) as c:
-        with pytest.raises(KieTransportError):
+        with pytest.raises(KieTransportError) as caught:
             await c.create_task(market_request())
+    # Nothing reached Kie, so repeating the create cannot make a second paid task.
+    assert caught.value.retryable
+
+
+async def test_create_cut_off_after_sending_is_unconfirmed_not_retryable(fake_kie: FakeKie) -> None:
+    fake_kie.delay_next(2.0, target="create")
+    async with KieClient(
+        fake_kie.api_key, base_url=fake_kie.base_url, timeout=0.2, transport=loopback_transport()
+    ) as client:
+        with pytest.raises(KieUnconfirmedError) as caught:
+            await client.create_task(market_request())
+    # Kie may have taken it: a retry could pay for the same generation twice.
+    assert not caught.value.retryable
+    assert isinstance(caught.value, KieTransportError)
 
 
 async def test_unsupported_request_type(kie_client: KieClient) -> None:

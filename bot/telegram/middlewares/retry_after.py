@@ -47,5 +47,3 @@ class RetryAfterMiddleware(BaseRequestMiddleware):
 
     def __repr__(self) -> str:
         return f"RetryAfterMiddleware(max_attempts={self._max_attempts})"
-
-

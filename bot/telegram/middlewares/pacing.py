@@ -1,0 +1,66 @@
+"""Keeps outgoing messages within Telegram's pace, for every send and edit, in one place.
+
+Telegram allows about 30 messages a second per bot and 20 a minute per group; beyond
+that it answers 429 and may mute the bot for a while. Waiting here (a leaky bucket per
+group and one for the bot) is cheaper than being told to wait, and a broadcast or a
+burst of results into one group queues instead of failing.
+"""
+
+from __future__ import annotations
+
+from collections import OrderedDict
+from typing import TYPE_CHECKING
+
+from aiogram.client.session.middlewares.base import BaseRequestMiddleware, NextRequestMiddlewareType
+from aiogram.methods import TelegramMethod
+from aiogram.methods.base import Response, TelegramType
+from aiolimiter import AsyncLimiter
+
+if TYPE_CHECKING:
+    from aiogram import Bot
+
+# Methods that put a message into a chat (or change one) and so count towards the pace.
+_PACED_PREFIXES = ("Send", "Edit", "Copy", "Forward")
+_MAX_TRACKED_CHATS = 10_000
+
+
+class PacingMiddleware(BaseRequestMiddleware):
+    def __init__(
+        self,
+        *,
+        per_second: float = 25.0,
+        group_per_minute: float = 20.0,
+        group_period: float = 60.0,
+    ) -> None:
+        self._global = AsyncLimiter(1, 1 / per_second)
+        self._group_rate = group_per_minute
+        self._group_period = group_period
+        self._groups: OrderedDict[int | str, AsyncLimiter] = OrderedDict()
+
+    def _group_limiter(self, chat_id: int | str) -> AsyncLimiter:
+        limiter = self._groups.pop(chat_id, None)
+        if limiter is None:
+            limiter = AsyncLimiter(self._group_rate, self._group_period)
+            if len(self._groups) >= _MAX_TRACKED_CHATS:  # forget the least recently used group
+                self._groups.popitem(last=False)
+        self._groups[chat_id] = limiter
+        return limiter
+
+    async def __call__(
+        self,
+        make_request: NextRequestMiddlewareType[TelegramType],
+        bot: Bot,
+        method: TelegramMethod[TelegramType],
+    ) -> Response[TelegramType]:
+        if not type(method).__name__.startswith(_PACED_PREFIXES):
+            return await make_request(bot, method)
+        chat_id = getattr(method, "chat_id", None)
+        # Group and channel ids are negative; @channel usernames are strings.
+        if isinstance(chat_id, str) or (isinstance(chat_id, int) and chat_id < 0):
+            async with self._group_limiter(chat_id), self._global:
+                return await make_request(bot, method)
+        async with self._global:
+            return await make_request(bot, method)
+
+    def __repr__(self) -> str:
+        return f"PacingMiddleware(groups={len(self._groups)})"
