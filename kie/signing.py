@@ -50,5 +50,7 @@ def verify_callback_signature(
         return False
     # Sign the header text as received: Kie signed that string, not a re-formatted number.
     expected = _sign(key, task_id, timestamp)
-    # Compare bytes: compare_digest on str rejects non-ASCII input with TypeError.
-    return hmac.compare_digest(expected.encode("ascii"), signature.strip().encode("utf-8"))
+    # Compare bytes: compare_digest on str rejects non-ASCII input with TypeError, and
+    # header bytes that are not UTF-8 arrive as surrogates (aiohttp's surrogateescape).
+    received = signature.strip().encode("utf-8", errors="surrogateescape")
+    return hmac.compare_digest(expected.encode("ascii"), received)

@@ -356,9 +356,7 @@ def test_callback_error_is_a_value_error() -> None:
 json_scalars = st.none() | st.booleans() | st.integers() | st.floats() | st.text(max_size=16)
 json_values = st.recursive(
     json_scalars,
-    lambda inner: (
-        st.lists(inner, max_size=4) | st.dictionaries(st.text(max_size=10), inner, max_size=5)
-    ),
+    lambda inner: st.lists(inner, max_size=4) | st.dictionaries(st.text(max_size=10), inner, max_size=5),
     max_leaves=25,
 )
 callback_keys = st.sampled_from(
@@ -450,9 +448,7 @@ def test_callback_task_id(payload: object, expected: str | None) -> None:
 # -- what FakeKie actually sends ---------------------------------------------------------
 
 
-async def _receive(
-    fake: FakeKie, sink: CallbackSink, task_id: str, key: str = "whk"
-) -> CallbackEvent:
+async def _receive(fake: FakeKie, sink: CallbackSink, task_id: str, key: str = "whk") -> CallbackEvent:
     status = await fake.send_callback(task_id, hmac_key=key)
     assert status == 200
     received = sink.received[-1]
@@ -467,18 +463,12 @@ async def _receive(
     return event
 
 
-async def test_fake_market_callbacks(
-    fake_kie: FakeKie, kie_client: KieClient, callback_sink: CallbackSink
-) -> None:
+async def test_fake_market_callbacks(fake_kie: FakeKie, kie_client: KieClient, callback_sink: CallbackSink) -> None:
     ok = await kie_client.create_task(
-        MarketTaskRequest(
-            model="nano-banana-pro", input={"prompt": "p"}, callback_url=callback_sink.url
-        )
+        MarketTaskRequest(model="nano-banana-pro", input={"prompt": "p"}, callback_url=callback_sink.url)
     )
     bad = await kie_client.create_task(
-        MarketTaskRequest(
-            model="nano-banana-pro", input={"prompt": "p"}, callback_url=callback_sink.url
-        )
+        MarketTaskRequest(model="nano-banana-pro", input={"prompt": "p"}, callback_url=callback_sink.url)
     )
     with pytest.raises(ValueError):
         fake_kie.callback_body(ok)  # Kie sends Market callbacks for final states only
@@ -524,12 +514,8 @@ async def test_fake_veo_callbacks(
     assert "info" not in callback_sink.received[-1].body["data"]
 
 
-async def test_fake_suno_callback_stages(
-    fake_kie: FakeKie, kie_client: KieClient, callback_sink: CallbackSink
-) -> None:
-    task_id = await kie_client.create_task(
-        SunoTaskRequest(prompt="p", callback_url=callback_sink.url)
-    )
+async def test_fake_suno_callback_stages(fake_kie: FakeKie, kie_client: KieClient, callback_sink: CallbackSink) -> None:
+    task_id = await kie_client.create_task(SunoTaskRequest(prompt="p", callback_url=callback_sink.url))
     stages = []
     for step in (fake_kie.suno_text, fake_kie.suno_first, fake_kie.complete):
         step(task_id)
@@ -547,12 +533,8 @@ async def test_fake_suno_callback_stages(
     assert isinstance(first_body[0]["createTime"], int)
 
 
-async def test_fake_suno_error_callback(
-    fake_kie: FakeKie, kie_client: KieClient, callback_sink: CallbackSink
-) -> None:
-    task_id = await kie_client.create_task(
-        SunoTaskRequest(prompt="p", callback_url=callback_sink.url)
-    )
+async def test_fake_suno_error_callback(fake_kie: FakeKie, kie_client: KieClient, callback_sink: CallbackSink) -> None:
+    task_id = await kie_client.create_task(SunoTaskRequest(prompt="p", callback_url=callback_sink.url))
     fake_kie.fail(task_id, 531, "Generation failed, credits refunded")
 
     event = await _receive(fake_kie, callback_sink, task_id)
@@ -564,9 +546,7 @@ async def test_fake_suno_error_callback(
 async def test_fake_callback_custom_body_and_headers(
     fake_kie: FakeKie, kie_client: KieClient, callback_sink: CallbackSink
 ) -> None:
-    task_id = await kie_client.create_task(
-        SunoTaskRequest(prompt="p", callback_url=callback_sink.url)
-    )
+    task_id = await kie_client.create_task(SunoTaskRequest(prompt="p", callback_url=callback_sink.url))
     callback_sink.status = 500
 
     status = await fake_kie.send_callback(
@@ -580,14 +560,10 @@ async def test_fake_callback_custom_body_and_headers(
     assert fake_kie.callbacks_sent[-1].status == 500
 
 
-async def test_fake_auto_callback(
-    fake_kie: FakeKie, kie_client: KieClient, callback_sink: CallbackSink
-) -> None:
+async def test_fake_auto_callback(fake_kie: FakeKie, kie_client: KieClient, callback_sink: CallbackSink) -> None:
     fake_kie.auto_callback = True
     fake_kie.auto_complete = True
-    task_id = await kie_client.create_task(
-        VeoTaskRequest(prompt="p", callback_url=callback_sink.url)
-    )
+    task_id = await kie_client.create_task(VeoTaskRequest(prompt="p", callback_url=callback_sink.url))
     for _ in range(100):
         if callback_sink.received:
             break

@@ -117,3 +117,9 @@ def test_timestamp_is_signed_as_received() -> None:
     signature = independent_signature(KEY, TASK, padded)
     assert verify_callback_signature(KEY, TASK, padded, signature, now=TS)
     assert not verify_callback_signature(KEY, TASK, str(TS), signature, now=TS)
+
+
+def test_signature_header_that_was_not_utf8_is_refused_not_an_error() -> None:
+    # aiohttp hands undecodable header bytes over as surrogates.
+    mangled = b"\xff\xfe".decode("utf-8", errors="surrogateescape") + sign_callback("k", "t1", 1000)
+    assert not verify_callback_signature("k", "t1", "1000", mangled, now=1000)
