@@ -22,9 +22,12 @@ from aiohttp import web
 from bot.catalog import Catalog, load_catalog
 from bot.config import Settings
 from bot.i18n import Translator
+from bot.services.admin import AdminService
+from bot.services.broadcast import Broadcaster
 from bot.services.credits import CreditService
 from bot.services.delivery import DeliveryService
 from bot.services.generation import GenerationService, check_catalog
+from bot.services.kie_balance import KieBalanceWatch
 from bot.services.monitor import TaskMonitor
 from bot.services.notifier import Notifier
 from bot.services.settlement import Settlement
@@ -51,6 +54,9 @@ class Tuning:
     messages_per_second: float = 25.0
     group_messages: float = 20.0
     group_period: float = 60.0
+    # A broadcast edits its progress message every so many sends or seconds.
+    broadcast_progress_every: int = 100
+    broadcast_progress_interval: float = 10.0
     clock: Callable[[], float] = field(default=time.time)
 
 
@@ -119,6 +125,35 @@ class Application:
             self.notifier,
             callback_base=settings.web.public_base,
             poll_interval=settings.kie.poll_interval,
+            group_daily_credits=settings.telegram.group_daily_credits,
+            clock=clock,
+        )
+        self.admin = AdminService(
+            self.db,
+            self.bot,
+            self.kie,
+            self.settlement,
+            self.notifier,
+            self.texts,
+            admin_ids=settings.telegram.admin_ids,
+            clock=clock,
+        )
+        self.broadcasts = Broadcaster(
+            self.db,
+            self.bot,
+            self.texts,
+            progress_every=self.tuning.broadcast_progress_every,
+            progress_interval=self.tuning.broadcast_progress_interval,
+            clock=clock,
+        )
+        self.kie_balance = KieBalanceWatch(
+            self.db,
+            self.kie,
+            self.bot,
+            self.texts,
+            admin_ids=settings.telegram.admin_ids,
+            threshold=settings.kie.low_balance,
+            interval=settings.kie.balance_check_interval,
             clock=clock,
         )
         self.updates = InFlightUpdates()
@@ -135,11 +170,16 @@ class Application:
             generation=self.generation,
             catalog=self.catalog,
             texts=self.texts,
+            allowed_groups=self.settings.telegram.allowed_group_ids,
+            admin=self.admin,
+            broadcasts=self.broadcasts,
+            admin_ids=self.settings.telegram.admin_ids,
         )
         dp.update.outer_middleware(self.updates)
         # Inner middleware: only messages some handler takes touch the database.
-        dp.message.middleware(UserMiddleware(self.credits))
-        dp.include_routers(*routers())
+        dp.message.middleware(UserMiddleware(self.credits, self.admin))
+        dp.callback_query.middleware(UserMiddleware(self.credits, self.admin))
+        dp.include_routers(*routers(self.catalog))
         return dp
 
     @property
@@ -156,6 +196,7 @@ class Application:
         site = web.TCPSite(self._web_runner, self.settings.web.web_host, self.settings.web.web_port)
         await site.start()
         await self.monitor.start()
+        self.kie_balance.start()
         log.info("web server on %s:%d", self.settings.web.web_host, self.web_port)
 
     def mark_ready(self) -> None:
@@ -166,6 +207,8 @@ class Application:
         Whatever is cut off stays in SQLite for recovery at the next start."""
         self.web[READINESS].ready = False
         await self.updates.drain(timeout=self.tuning.shutdown_timeout)
+        await self.kie_balance.stop()
+        await self.broadcasts.stop(timeout=self.tuning.shutdown_timeout)
         await self.monitor.stop(timeout=self.tuning.shutdown_timeout)
         if self._web_runner is not None:
             await self._web_runner.cleanup()

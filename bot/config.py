@@ -31,6 +31,9 @@ class TelegramSettings(_Env):
     telegram_api_url: AnyHttpUrl = AnyHttpUrl("https://api.telegram.org")
     telegram_mode: Literal["polling", "webhook"] = "polling"
     admin_ids: Annotated[frozenset[int], NoDecode] = frozenset()
+    # Empty: the bot works in any group. Otherwise other groups get a refusal and it leaves.
+    allowed_group_ids: Annotated[frozenset[int], NoDecode] = frozenset()
+    group_daily_credits: int | None = Field(None, gt=0)  # per group per UTC day; unset: no cap
 
     @field_validator("bot_token")
     @classmethod
@@ -40,13 +43,13 @@ class TelegramSettings(_Env):
             raise ValueError("must look like 123456:ABC... (the token @BotFather gave)")
         return value
 
-    @field_validator("admin_ids", mode="before")
+    @field_validator("admin_ids", "allowed_group_ids", mode="before")
     @classmethod
     def _split_ids(cls, value: Any) -> Any:
         if isinstance(value, str):
             parts = [p.strip() for p in value.split(",") if p.strip()]
             if not all(p.lstrip("-").isdigit() for p in parts):
-                raise ValueError("must be comma-separated numeric Telegram user ids")
+                raise ValueError("must be comma-separated numeric Telegram ids")
             return frozenset(int(p) for p in parts)
         return value
 
@@ -66,6 +69,8 @@ class KieSettings(_Env):
     rate_limit: int = Field(20, gt=0)  # new tasks per rate_period, per Kie account
     rate_period: float = Field(10.0, gt=0)
     webhook_hmac_key: SecretStr | None = None
+    low_balance: float = Field(0.0, ge=0)  # Kie credits; below it admins are told once (0: off)
+    balance_check_interval: float = Field(600.0, gt=0)  # seconds between Kie balance checks
 
     @property
     def api_base(self) -> str:

@@ -25,3 +25,12 @@ class PromptTooLongError(BotError):
         super().__init__(f"prompt has {length} characters, the model takes {limit}")
         self.limit = limit
         self.length = length
+
+
+class GroupCapReachedError(BotError):
+    """The group has spent its daily credit cap (``GROUP_DAILY_CREDITS``)."""
+
+    def __init__(self, cap: int, spent: int) -> None:
+        super().__init__(f"group spent {spent} of its {cap} credits today")
+        self.cap = cap
+        self.spent = spent

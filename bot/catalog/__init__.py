@@ -1,24 +1,29 @@
-"""The model catalog: commands → Kie models → prices, from one TOML data file.
+"""The price catalog: commands → Kie models → options → prices, from one TOML data file.
 
 The file ships as package data (``catalog.toml``); an operator may point ``CATALOG_PATH``
 at their own copy. Any bad entry stops the program at start with a message naming it.
+
+A request's price is the model's base ``price`` plus the extra credits of each option
+choice taken (e.g. a longer video, a higher resolution).
 """
 
 from __future__ import annotations
 
+import re
 import tomllib
+from collections.abc import Mapping
 from enum import StrEnum
 from importlib import resources
 from pathlib import Path
-from typing import Any
+from typing import Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
 from kie import Family, MediaKind
 
 
 class Kind(StrEnum):
-    """What a user asks for; each has its own command."""
+    """What a user asks for; each has its own command for the default model."""
 
     IMAGE = "image"
     VIDEO = "video"
@@ -29,8 +34,73 @@ class Kind(StrEnum):
         return {Kind.IMAGE: MediaKind.IMAGE, Kind.VIDEO: MediaKind.VIDEO, Kind.SONG: MediaKind.AUDIO}[self]
 
 
+# Commands the bot itself uses (now or planned); a model cannot take one of them.
+RESERVED_COMMANDS = frozenset(
+    {"start", "help", "balance", "prices", "cancel", "history", "settings", "topup", "buy", "language"}
+    | {"grant", "ban", "unban", "stats", "user", "refund", "broadcast"}
+    | {kind.value for kind in Kind}
+)
+_COMMAND = re.compile(r"[a-z0-9_]{1,32}")  # what Telegram accepts as a command name
+_FLAG = re.compile(r"[a-z][a-z0-9_]{0,15}")
+
+
 class CatalogError(ValueError):
     """The catalog file is unreadable or has a bad entry."""
+
+
+class OptionError(ValueError):
+    """A user asked for an option or choice the model does not have."""
+
+    def __init__(self, message: str, *, option: str, choices: tuple[str, ...] = ()) -> None:
+        super().__init__(message)
+        self.option = option
+        self.choices = choices
+
+
+class CatalogOption(BaseModel):
+    """One setting of a model (aspect ratio, resolution, duration...), sent to Kie as ``key``."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    key: str
+    label: str = Field(min_length=1, max_length=32)
+    flag: str | None = None  # short name in a prompt: ``--ar 16:9``; the key always works too
+    value_type: Literal["str", "int", "bool"] = "str"
+    default: str
+    choices: dict[str, int]  # choice → extra credits on top of the model's price
+
+    @model_validator(mode="after")
+    def _check(self) -> CatalogOption:
+        if not self.choices:
+            raise ValueError("choices must not be empty")
+        if self.default not in self.choices:
+            raise ValueError(f"default {self.default!r} is not one of the choices")
+        for choice, extra in self.choices.items():
+            if extra < 0 or extra > 1_000_000:
+                raise ValueError(f"choices.{choice}: extra credits must be 0..1000000")
+            if not choice or " " in choice:
+                raise ValueError(f"choice {choice!r} must be one word")
+            try:
+                self.value_of(choice)
+            except ValueError as exc:
+                raise ValueError(f"choices.{choice}: {exc}") from None
+        if self.flag is not None and not _FLAG.fullmatch(self.flag):
+            raise ValueError("flag must be a short lowercase word")
+        return self
+
+    def value_of(self, choice: str) -> Any:
+        """The choice as Kie wants it (``"10"`` stays a string for Kling, becomes 10 for Seedance)."""
+        if self.value_type == "int":
+            return int(choice)
+        if self.value_type == "bool":
+            if choice not in ("true", "false"):
+                raise ValueError("a bool choice is true or false")
+            return choice == "true"
+        return choice
+
+    @property
+    def names(self) -> tuple[str, ...]:
+        return (self.key, self.flag) if self.flag else (self.key,)
 
 
 class CatalogModel(BaseModel):
@@ -38,22 +108,90 @@ class CatalogModel(BaseModel):
 
     key: str
     kind: Kind
+    command: str
     name: str = Field(min_length=1, max_length=64)
     family: Family
     kie_model: str = Field(min_length=1)
-    price: int = Field(gt=0, le=1_000_000)
+    price: int = Field(gt=0, le=1_000_000)  # credits with every option at no extra
     max_prompt_length: int = Field(gt=0, le=100_000)
-    params: dict[str, Any] = Field(default_factory=dict)
+    params: dict[str, Any] = Field(default_factory=dict)  # fixed inputs, sent as they are
+    options: dict[str, CatalogOption] = Field(default_factory=dict)
+
+    @field_validator("command")
+    @classmethod
+    def _command_name(cls, command: str) -> str:
+        if not _COMMAND.fullmatch(command):
+            raise ValueError("a command is 1-32 of a-z, 0-9 and _")
+        if command in RESERVED_COMMANDS:
+            raise ValueError(f"/{command} is the bot's own command")
+        return command
+
+    @model_validator(mode="before")
+    @classmethod
+    def _option_keys(cls, data: Any) -> Any:
+        if isinstance(data, dict) and isinstance(data.get("options"), dict):
+            data = {
+                **data,
+                "options": {
+                    key: {"key": key, **value} if isinstance(value, dict) else value
+                    for key, value in data["options"].items()
+                },
+            }
+        return data
 
     @model_validator(mode="after")
-    def _family_fits_kind(self) -> CatalogModel:
+    def _check(self) -> CatalogModel:
         if self.family is Family.SUNO and self.kind is not Kind.SONG:
             raise ValueError("the suno family only makes songs")
         if self.family is Family.VEO and self.kind is not Kind.VIDEO:
             raise ValueError("the veo family only makes videos")
+        fixed = set(self.params) | {"prompt", "callBackUrl", "callback_url"}
         if "prompt" in self.params or "callBackUrl" in self.params:
             raise ValueError("params must not set prompt or callBackUrl")
+        names: set[str] = set()
+        for option in self.options.values():
+            if option.key in fixed:
+                raise ValueError(f"options.{option.key} is also a fixed param or the prompt")
+            if names & set(option.names):
+                raise ValueError(f"options.{option.key}: name {option.flag or option.key!r} is used twice")
+            names.update(option.names)
         return self
+
+    def option_named(self, name: str) -> CatalogOption | None:
+        for option in self.options.values():
+            if name in option.names:
+                return option
+        return None
+
+    def resolve(self, chosen: Mapping[str, str] | None = None) -> dict[str, str]:
+        """Every option's choice: ``chosen`` (by option key or flag) over the defaults.
+        Raises OptionError naming what is wrong."""
+        result = {key: option.default for key, option in self.options.items()}
+        for name, choice in (chosen or {}).items():
+            option = self.option_named(name)
+            if option is None:
+                raise OptionError(f"{self.name} has no option {name!r}", option=name)
+            if choice not in option.choices:
+                raise OptionError(
+                    f"{self.name}: {option.label} {choice!r} is not offered",
+                    option=option.key,
+                    choices=tuple(option.choices),
+                )
+            result[option.key] = choice
+        return result
+
+    def price_for(self, choices: Mapping[str, str]) -> int:
+        """Base price plus the extra of each choice (``choices`` as from :meth:`resolve`)."""
+        return self.price + sum(option.choices[choices[key]] for key, option in self.options.items())
+
+    def inputs(self, choices: Mapping[str, str]) -> dict[str, Any]:
+        """What is sent to Kie next to the prompt: the fixed params and the typed choices."""
+        return {**self.params, **{key: option.value_of(choices[key]) for key, option in self.options.items()}}
+
+    @property
+    def price_range(self) -> tuple[int, int]:
+        top = self.price + sum(max(option.choices.values()) for option in self.options.values())
+        return self.price, top
 
 
 class Catalog(BaseModel):
@@ -63,7 +201,7 @@ class Catalog(BaseModel):
     models: dict[str, CatalogModel]
 
     @model_validator(mode="after")
-    def _defaults_exist(self) -> Catalog:
+    def _check(self) -> Catalog:
         for kind in Kind:
             key = self.defaults.get(kind)
             if key is None:
@@ -73,6 +211,11 @@ class Catalog(BaseModel):
                 raise ValueError(f"defaults.{kind} names unknown model {key!r}")
             if model.kind is not kind:
                 raise ValueError(f"defaults.{kind} names {key!r}, which makes {model.kind}s")
+        seen: dict[str, str] = {}
+        for model in self.models.values():
+            if model.command in seen:
+                raise ValueError(f"models.{model.key}.command /{model.command} is also models.{seen[model.command]}'s")
+            seen[model.command] = model.key
         return self
 
     def default_for(self, kind: Kind) -> CatalogModel:
@@ -80,6 +223,22 @@ class Catalog(BaseModel):
 
     def of_kind(self, kind: Kind) -> list[CatalogModel]:
         return [m for m in self.models.values() if m.kind is kind]
+
+    def by_command(self, command: str) -> CatalogModel | None:
+        """The model a command runs: a kind's command runs its default model."""
+        command = command.lower()
+        if command in {kind.value for kind in Kind}:
+            return self.default_for(Kind(command))
+        return next((m for m in self.models.values() if m.command == command), None)
+
+    @property
+    def commands(self) -> list[str]:
+        return [kind.value for kind in Kind] + [m.command for m in self.models.values()]
+
+    @property
+    def option_names(self) -> frozenset[str]:
+        """Every option key and flag of any model (what ``--name`` in a prompt may mean)."""
+        return frozenset(name for m in self.models.values() for o in m.options.values() for name in o.names)
 
 
 def parse_catalog(text: str, *, source: str = "catalog") -> Catalog:
@@ -97,7 +256,8 @@ def parse_catalog(text: str, *, source: str = "catalog") -> Catalog:
     except ValidationError as exc:
         first = exc.errors()[0]
         where = ".".join(str(part) for part in first["loc"]) or "top level"
-        raise CatalogError(f"{source}: {where}: {first['msg']}") from exc
+        message = first["msg"].removeprefix("Value error, ")
+        raise CatalogError(f"{source}: {where}: {message}") from exc
 
 
 def load_catalog(path: Path | None = None) -> Catalog:
@@ -112,4 +272,14 @@ def load_catalog(path: Path | None = None) -> Catalog:
     return parse_catalog(text, source=str(path))
 
 
-__all__ = ["Catalog", "CatalogError", "CatalogModel", "Kind", "load_catalog", "parse_catalog"]
+__all__ = [
+    "RESERVED_COMMANDS",
+    "Catalog",
+    "CatalogError",
+    "CatalogModel",
+    "CatalogOption",
+    "Kind",
+    "OptionError",
+    "load_catalog",
+    "parse_catalog",
+]

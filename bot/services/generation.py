@@ -9,17 +9,19 @@ from __future__ import annotations
 import logging
 import secrets
 import time
-import unicodedata
 from collections.abc import Callable
 from dataclasses import dataclass
+from datetime import UTC, datetime
+from typing import Any
 
 from pydantic import ValidationError
 
-from bot.catalog import Catalog, CatalogError, CatalogModel, Kind
-from bot.errors import PromptTooLongError
+from bot.catalog import Catalog, CatalogError, CatalogModel
+from bot.errors import GroupCapReachedError, PromptTooLongError
 from bot.services.monitor import TaskMonitor
 from bot.services.notifier import Notifier
 from bot.services.reasons import UNAVAILABLE, for_kie_error
+from bot.services.request_text import RequestText
 from bot.services.settlement import Settlement
 from bot.services.submitter import KieSubmitter
 from bot.storage import Database, TaskRecord
@@ -41,18 +43,19 @@ class ChatRef:
 class Started:
     task: TaskRecord
     model: CatalogModel
+    price: int
     balance: int
 
 
-def normalize_prompt(text: str | None) -> str:
-    # Control characters other than newlines/tabs only make trouble downstream; format
-    # characters (emoji joiners) and non-breaking spaces are part of the text.
-    cleaned = "".join(ch for ch in (text or "") if ch in "\n\t" or unicodedata.category(ch) != "Cc")
-    return cleaned.strip()
+def utc_day_start(now: float) -> float:
+    """Midnight UTC of the day ``now`` falls in (daily caps reset then)."""
+    day = datetime.fromtimestamp(now, UTC).replace(hour=0, minute=0, second=0, microsecond=0)
+    return day.timestamp()
 
 
-def build_request(model: CatalogModel, prompt: str, callback_url: str) -> TaskRequest:
-    params = dict(model.params)
+def build_request(model: CatalogModel, prompt: str, callback_url: str, params: dict[str, Any]) -> TaskRequest:
+    """Kie's request for ``model`` with ``params`` (fixed params and typed option choices)."""
+    params = dict(params)
     if model.family is Family.MARKET:
         return MarketTaskRequest(model=model.kie_model, input={"prompt": prompt, **params}, callback_url=callback_url)
     if model.family is Family.VEO:
@@ -61,10 +64,15 @@ def build_request(model: CatalogModel, prompt: str, callback_url: str) -> TaskRe
 
 
 def check_catalog(catalog: Catalog) -> None:
-    """Fail at start, not on a user's request, when a model's params do not fit its family."""
+    """Fail at start, not on a user's request, when a model's params or any option choice
+    does not fit its family."""
     for model in catalog.models.values():
         try:
-            build_request(model, "check", "https://example.invalid/callback")
+            build_request(model, "check", "https://example.invalid/callback", model.inputs(model.resolve()))
+            for option in model.options.values():
+                for choice in option.choices:
+                    chosen = model.resolve({option.key: choice})
+                    build_request(model, "check", "https://example.invalid/callback", model.inputs(chosen))
         except ValidationError as exc:
             first = exc.errors()[0]
             where = ".".join(str(part) for part in first["loc"])
@@ -85,6 +93,7 @@ class GenerationService:
         *,
         callback_base: str,
         poll_interval: float,
+        group_daily_credits: int | None = None,
         clock: Callable[[], float] = time.time,
     ) -> None:
         self._db = db
@@ -95,46 +104,55 @@ class GenerationService:
         self._notifier = notifier
         self._callback_base = callback_base
         self._poll_interval = poll_interval
+        self._group_cap = group_daily_credits
         self._clock = clock
-
-    def model_for(self, kind: Kind) -> CatalogModel:
-        return self._catalog.default_for(kind)
 
     def callback_url(self, task: TaskRecord) -> str:
         return f"{self._callback_base}/kie/callback/{task.callback_token}"
 
-    async def start(self, *, user_id: int, kind: Kind, prompt: str, chat: ChatRef) -> Started:
-        """Validate and charge. Raises a BotError (nothing charged) when it cannot start."""
-        model = self.model_for(kind)
+    async def start(
+        self, *, user_id: int, model: CatalogModel, request: RequestText, chat: ChatRef, in_group: bool = False
+    ) -> Started:
+        """Validate and charge. Raises a BotError or OptionError (nothing charged) when it cannot start."""
+        prompt = request.prompt
         if len(prompt) > model.max_prompt_length:
             raise PromptTooLongError(limit=model.max_prompt_length, length=len(prompt))
+        choices = model.resolve(request.options)
+        price = model.price_for(choices)
         now = self._clock()
         async with self._db.transaction() as repo:
+            if in_group and self._group_cap is not None:
+                # In the same transaction as the debit, so two requests cannot both squeeze in.
+                spent = await repo.tasks.spent_in_chat(chat.chat_id, since=utc_day_start(now))
+                if spent + price > self._group_cap:
+                    raise GroupCapReachedError(cap=self._group_cap, spent=spent)
             task = await repo.tasks.create(
                 user_id=user_id,
                 chat_id=chat.chat_id,
                 thread_id=chat.thread_id,
                 request_message_id=chat.message_id,
-                kind=kind.value,
+                kind=model.kind.value,
                 model_key=model.key,
                 family=model.family.value,
                 prompt=prompt,
-                options=dict(model.params),
-                price=model.price,
+                # What Kie will get, priced now: a catalog edited before the submit
+                # (a restart) cannot change what this user paid for.
+                options=model.inputs(choices),
+                price=price,
                 callback_token=secrets.token_urlsafe(24),
                 now=now,
             )
             # Raises InsufficientCreditsError, which rolls the task row back with it.
             outcome = await repo.ledger.apply(
                 user_id=user_id,
-                delta=-model.price,
+                delta=-price,
                 kind="debit",
                 op_key=f"debit:task:{task.id}",
                 task_id=task.id,
                 now=now,
             )
-        log.info("task %d: %s for user %d, %d credits", task.id, model.key, user_id, model.price)
-        return Started(task=task, model=model, balance=outcome.balance)
+        log.info("task %d: %s for user %d, %d credits", task.id, model.key, user_id, price)
+        return Started(task=task, model=model, price=price, balance=outcome.balance)
 
     async def attach_status_message(self, task: TaskRecord, message_id: int) -> TaskRecord:
         async with self._db.transaction() as repo:
@@ -161,8 +179,8 @@ class GenerationService:
                 self._monitor.wake()
 
     async def _submit(self, task: TaskRecord) -> None:
-        model = self._catalog.models.get(task.model_key) or self.model_for(Kind(task.kind))
-        request = build_request(model, task.prompt, self.callback_url(task))
+        model = self._catalog.models[task.model_key]
+        request = build_request(model, task.prompt, self.callback_url(task), task.options)
 
         async def queued() -> None:
             await self._notifier.tell(task, "status_waiting", model=model.name, kind=("kind", task.kind))

@@ -23,8 +23,9 @@ class Settlement:
         self._notifier = notifier
         self._clock = clock
 
-    async def fail(self, task: TaskRecord, reason: Reason) -> bool:
-        """Fail and refund ``task`` unless it is already settled; tell the user. True if it did."""
+    async def fail(self, task: TaskRecord, reason: Reason, *, actor_id: int | None = None) -> bool:
+        """Fail and refund ``task`` unless it is already settled; tell the user. True if it did.
+        ``actor_id``: the operator who asked for it, recorded in the ledger."""
         now = self._clock()
         async with self._db.transaction() as repo:
             if not await repo.tasks.finish(task.id, TaskState.FAILED, error=str(reason), now=now):
@@ -35,6 +36,7 @@ class Settlement:
                 kind="refund",
                 op_key=f"refund:task:{task.id}",
                 task_id=task.id,
+                actor_id=actor_id,
                 now=now,
                 note=str(reason),
             )

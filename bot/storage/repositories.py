@@ -11,6 +11,7 @@ from typing import Any
 import aiosqlite
 
 from bot.errors import InsufficientCreditsError, UnknownUserError
+from bot.storage.admin_queries import AdminRepo
 from bot.storage.records import (
     OPEN_TASK_STATES,
     DeliveryRecord,
@@ -230,6 +231,14 @@ class TaskRepo(_Repo):
         rows = await self._all("SELECT * FROM tasks WHERE state = ? ORDER BY id", (state,))
         return [TaskRecord.from_row(r) for r in rows]
 
+    async def spent_in_chat(self, chat_id: int, *, since: float) -> int:
+        """Credits taken for requests made in ``chat_id`` since then, refunds left out."""
+        row = await self._one(
+            "SELECT COALESCE(SUM(price), 0) AS spent FROM tasks WHERE chat_id = ? AND created_at >= ? AND state != ?",
+            (chat_id, since, TaskState.FAILED),
+        )
+        return int(row["spent"]) if row else 0
+
     async def for_user(self, user_id: int, limit: int = 10) -> list[TaskRecord]:
         rows = await self._all("SELECT * FROM tasks WHERE user_id = ? ORDER BY id DESC LIMIT ?", (user_id, limit))
         return [TaskRecord.from_row(r) for r in rows]
@@ -293,3 +302,4 @@ class Repositories:
         self.ledger = LedgerRepo(conn)
         self.tasks = TaskRepo(conn)
         self.deliveries = DeliveryRepo(conn)
+        self.admin = AdminRepo(conn)

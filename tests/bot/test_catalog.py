@@ -2,7 +2,8 @@ from __future__ import annotations
 
 import pytest
 
-from bot.catalog import CatalogError, Kind, load_catalog, parse_catalog
+from bot.catalog import CatalogError, Kind, OptionError, load_catalog, parse_catalog
+from bot.services.generation import check_catalog
 from kie import Family
 
 GOOD = """
@@ -13,6 +14,7 @@ song = "snd"
 
 [models.img]
 kind = "image"
+command = "img"
 name = "Img"
 family = "market"
 kie_model = "google/nano-banana"
@@ -21,6 +23,7 @@ max_prompt_length = 100
 
 [models.vid]
 kind = "video"
+command = "vid"
 name = "Vid"
 family = "veo"
 kie_model = "veo3_fast"
@@ -29,11 +32,24 @@ max_prompt_length = 100
 
 [models.snd]
 kind = "song"
+command = "snd"
 name = "Snd"
 family = "suno"
 kie_model = "V4_5"
 price = 4
 max_prompt_length = 100
+
+[models.vid.options.resolution]
+label = "Resolution"
+flag = "res"
+default = "720p"
+choices = { "720p" = 0, "1080p" = 3 }
+
+[models.vid.options.duration]
+label = "Duration"
+value_type = "int"
+default = "4"
+choices = { "4" = 0, "8" = 5 }
 """
 
 
@@ -64,6 +80,16 @@ def test_operator_catalog_file(tmp_path):
         (("max_prompt_length = 100\n", 'max_prompt_length = 100\ncolour = "red"\n'), "models.img.colour"),
         (('name = "Img"', 'name = "Img"\nparams = { prompt = "x" }'), "models.img"),
         (("[defaults]", "[defaults"), "not valid TOML"),
+        (('command = "img"', 'command = "Image Maker"'), "models.img.command"),
+        (('command = "img"', 'command = "balance"'), "/balance is the bot's own"),
+        (('command = "img"', 'command = "vid"'), "/vid is also models"),
+        (('default = "720p"', 'default = "4k"'), "models.vid.options.resolution: default '4k' is not one of"),
+        (('"1080p" = 3', '"1080p" = -3'), "extra credits"),
+        (('choices = { "4" = 0, "8" = 5 }', 'choices = { "4" = 0, "eight" = 5 }'), "options.duration: choices.eight"),
+        (('choices = { "4" = 0, "8" = 5 }', "choices = {}"), "choices must not be empty"),
+        (('flag = "res"', 'flag = "--Res"'), "flag must be"),
+        (('label = "Duration"', 'label = "Duration"\nflag = "res"'), "used twice"),
+        (('label = "Duration"', 'label = "Duration"\ncolour = 1'), "models.vid.options.duration.colour"),
     ],
 )
 def test_bad_entries_are_named(tmp_path, change, named):
@@ -82,3 +108,47 @@ def test_missing_file_is_a_clear_error(tmp_path):
 
 def test_good_text_parses():
     assert parse_catalog(GOOD).default_for(Kind.SONG).kie_model == "V4_5"
+
+
+def test_price_is_base_plus_the_extra_of_each_choice():
+    video = parse_catalog(GOOD).models["vid"]
+    assert video.price_for(video.resolve()) == 20
+    assert video.price_for(video.resolve({"res": "1080p"})) == 23
+    assert video.price_for(video.resolve({"resolution": "1080p", "duration": "8"})) == 28
+    assert video.price_range == (20, 28)
+    # Choices reach Kie typed as the model wants them.
+    assert video.inputs(video.resolve({"duration": "8"})) == {"resolution": "720p", "duration": 8}
+
+
+@pytest.mark.parametrize(("chosen", "problem"), [({"fps": "60"}, "no option 'fps'"), ({"res": "8k"}, "'8k'")])
+def test_unknown_option_or_choice_is_refused(chosen, problem):
+    video = parse_catalog(GOOD).models["vid"]
+    with pytest.raises(OptionError, match=problem):
+        video.resolve(chosen)
+
+
+def test_commands_route_to_models():
+    catalog = parse_catalog(GOOD)
+    assert catalog.by_command("VIDEO") is catalog.models["vid"]
+    assert catalog.by_command("snd") is catalog.models["snd"]
+    assert catalog.by_command("nope") is None
+    assert catalog.option_names == {"resolution", "res", "duration"}
+
+
+def test_built_in_catalog_offers_the_promised_models():
+    catalog = load_catalog()
+    offered = {m.kie_model for m in catalog.models.values()}
+    assert {
+        "nano-banana-pro",
+        "google/nano-banana",
+        "seedream/4.5-text-to-image",
+        "gpt-image/1.5-text-to-image",
+        "flux-2/pro-text-to-image",
+        "veo3_fast",
+        "kling-2.6/text-to-video",
+        "bytedance/seedance-1.5-pro",
+        "hailuo/02-text-to-video-standard",
+        "V4_5",
+        "V5",
+    } <= offered
+    check_catalog(catalog)  # every option choice makes a request its Kie family accepts

@@ -476,8 +476,8 @@ async def test_catalog_params_that_the_family_rejects_stop_the_start(tmp_path, f
 
     text = (resources.files("bot.catalog") / "catalog.toml").read_text()
     bad = tmp_path / "prices.toml"
-    veo_params = 'params = { aspect_ratio = "16:9" }'
-    bad.write_text(text.replace(veo_params, 'params = { aspect_ratio = "16:9", watermark = "x" }'))
+    veo = 'kie_model = "veo3_fast"\n'
+    bad.write_text(text.replace(veo, veo + 'params = { watermark = "x" }\n'))
     with pytest.raises(CatalogError, match="models.veo3-fast.params"):
         Application(make_settings(tmp_path, fake_telegram, fake_kie), catalog=load_catalog(bad))
 

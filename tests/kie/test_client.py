@@ -62,9 +62,7 @@ def last_json(fake: FakeKie) -> Any:
 # -- Market -------------------------------------------------------------------------------
 
 
-async def test_market_create_sends_documented_body(
-    fake_kie: FakeKie, kie_client: KieClient
-) -> None:
+async def test_market_create_sends_documented_body(fake_kie: FakeKie, kie_client: KieClient) -> None:
     task_id = await kie_client.create_task(market_request())
 
     assert task_id in fake_kie.tasks
@@ -78,9 +76,7 @@ async def test_market_create_sends_documented_body(
     }
 
 
-async def test_market_create_without_callback_omits_key(
-    fake_kie: FakeKie, kie_client: KieClient
-) -> None:
+async def test_market_create_without_callback_omits_key(fake_kie: FakeKie, kie_client: KieClient) -> None:
     await kie_client.create_task(market_request(callback_url=None))
     assert "callBackUrl" not in last_json(fake_kie)
 
@@ -110,9 +106,7 @@ async def test_market_success_returns_image_files(fake_kie: FakeKie, kie_client:
     assert downloaded.headers["content-type"] == "image/png"
 
 
-async def test_market_multiple_urls_get_positional_keys_and_kinds(
-    fake_kie: FakeKie, kie_client: KieClient
-) -> None:
+async def test_market_multiple_urls_get_positional_keys_and_kinds(fake_kie: FakeKie, kie_client: KieClient) -> None:
     task_id = await kie_client.create_task(market_request())
     urls = [
         "https://cdn.example/a.JPG?sig=1",
@@ -132,9 +126,7 @@ async def test_market_multiple_urls_get_positional_keys_and_kinds(
     ]
 
 
-async def test_market_unknown_extension_defaults_to_image(
-    fake_kie: FakeKie, kie_client: KieClient
-) -> None:
+async def test_market_unknown_extension_defaults_to_image(fake_kie: FakeKie, kie_client: KieClient) -> None:
     task_id = await kie_client.create_task(market_request())
     fake_kie.complete(task_id, ["https://cdn.example/result"])
 
@@ -143,9 +135,7 @@ async def test_market_unknown_extension_defaults_to_image(
     assert result.files[0].kind is MediaKind.IMAGE
 
 
-async def test_market_video_model_default_file_is_video(
-    fake_kie: FakeKie, kie_client: KieClient
-) -> None:
+async def test_market_video_model_default_file_is_video(fake_kie: FakeKie, kie_client: KieClient) -> None:
     task_id = await kie_client.create_task(
         market_request(model="kling-2.6/text-to-video", input={"prompt": "waves", "duration": "5"})
     )
@@ -247,9 +237,7 @@ async def test_veo_create_minimal_body(fake_kie: FakeKie, kie_client: KieClient)
 
 
 @pytest.mark.parametrize("as_string", [False, True])
-async def test_veo_pending_then_success(
-    fake_kie: FakeKie, kie_client: KieClient, as_string: bool
-) -> None:
+async def test_veo_pending_then_success(fake_kie: FakeKie, kie_client: KieClient, as_string: bool) -> None:
     fake_kie.veo_urls_as_string = as_string
     task_id = await kie_client.create_task(VeoTaskRequest(prompt="p"))
 
@@ -290,9 +278,7 @@ def suno_request(**overrides: Any) -> SunoTaskRequest:
 
 async def test_suno_create_body(fake_kie: FakeKie, kie_client: KieClient) -> None:
     await kie_client.create_task(
-        suno_request(
-            custom_mode=True, instrumental=True, style="Classical", title="Peace", model="V5"
-        )
+        suno_request(custom_mode=True, instrumental=True, style="Classical", title="Peace", model="V5")
     )
     assert fake_kie.requests[-1].path == "/api/v1/generate"
     assert last_json(fake_kie) == {
@@ -337,9 +323,7 @@ async def test_suno_stages(fake_kie: FakeKie, kie_client: KieClient) -> None:
         assert file.duration == track.duration
 
 
-async def test_suno_complete_with_urls_keeps_track_ids(
-    fake_kie: FakeKie, kie_client: KieClient
-) -> None:
+async def test_suno_complete_with_urls_keeps_track_ids(fake_kie: FakeKie, kie_client: KieClient) -> None:
     task_id = await kie_client.create_task(suno_request())
     ids = [t.id for t in fake_kie.tasks[task_id].tracks]
     fake_kie.complete(task_id, ["https://cdn.example/one.mp3"])
@@ -509,9 +493,7 @@ async def test_create_http_level_failures(
     content_type: str,
     error_class: type[KieError],
 ) -> None:
-    fake_kie.fail_next_raw(
-        body, http_status=http_status, content_type=content_type, target="create"
-    )
+    fake_kie.fail_next_raw(body, http_status=http_status, content_type=content_type, target="create")
 
     with pytest.raises(KieError) as caught:
         await kie_client.create_task(market_request())
@@ -519,9 +501,7 @@ async def test_create_http_level_failures(
     assert type(caught.value) is error_class
 
 
-async def test_json_error_with_http_error_status_uses_json_code(
-    fake_kie: FakeKie, kie_client: KieClient
-) -> None:
+async def test_json_error_with_http_error_status_uses_json_code(fake_kie: FakeKie, kie_client: KieClient) -> None:
     fake_kie.fail_next_create(402, "Insufficient credits", http_status=400)
     with pytest.raises(KieInsufficientCreditsError):
         await kie_client.create_task(market_request())
@@ -548,9 +528,7 @@ async def test_message_key_variant(fake_kie: FakeKie, kie_client: KieClient) -> 
         '{"code": 200, "data": {"state": 7}}',
     ],
 )
-async def test_malformed_market_status_is_transport_error(
-    fake_kie: FakeKie, kie_client: KieClient, body: str
-) -> None:
+async def test_malformed_market_status_is_transport_error(fake_kie: FakeKie, kie_client: KieClient, body: str) -> None:
     fake_kie.fail_next_raw(body, http_status=200, content_type="application/json", target="status")
     with pytest.raises(KieTransportError):
         await kie_client.get_task(Family.MARKET, "task_x")
@@ -577,9 +555,7 @@ async def test_connection_refused_is_transport_error() -> None:
     with socket.socket() as probe:
         probe.bind(("127.0.0.1", 0))
         port = probe.getsockname()[1]
-    async with KieClient(
-        "k", base_url=f"http://127.0.0.1:{port}", transport=loopback_transport()
-    ) as c:
+    async with KieClient("k", base_url=f"http://127.0.0.1:{port}", transport=loopback_transport()) as c:
         with pytest.raises(KieTransportError) as caught:
             await c.create_task(market_request())
     # Nothing reached Kie, so repeating the create cannot make a second paid task.
@@ -659,9 +635,7 @@ async def test_upload_bytes(fake_kie: FakeKie, kie_client: KieClient) -> None:
         assert (await http.get(url)).content == tiny_png()
 
 
-async def test_upload_path_is_streamed(
-    fake_kie: FakeKie, kie_client: KieClient, tmp_path: Path
-) -> None:
+async def test_upload_path_is_streamed(fake_kie: FakeKie, kie_client: KieClient, tmp_path: Path) -> None:
     source = tmp_path / "clip.jpg"
     source.write_bytes(b"\xff\xd8" + b"x" * 300_000)
 
@@ -718,9 +692,7 @@ async def test_auto_complete(fake_kie: FakeKie, kie_client: KieClient) -> None:
     assert result.state is TaskState.SUCCESS and len(result.files) == 2
 
 
-async def test_api_key_never_logged_or_repred(
-    fake_kie: FakeKie, caplog: pytest.LogCaptureFixture
-) -> None:
+async def test_api_key_never_logged_or_repred(fake_kie: FakeKie, caplog: pytest.LogCaptureFixture) -> None:
     secret = "sk-very-secret-key"
     caplog.set_level(logging.DEBUG)
     async with KieClient(secret, base_url=fake_kie.base_url, transport=loopback_transport()) as c:
@@ -741,9 +713,7 @@ async def test_aclose_is_idempotent(fake_kie: FakeKie) -> None:
 
 json_values = st.recursive(
     st.none() | st.booleans() | st.integers() | st.floats(allow_nan=False) | st.text(max_size=20),
-    lambda inner: (
-        st.lists(inner, max_size=4) | st.dictionaries(st.text(max_size=12), inner, max_size=5)
-    ),
+    lambda inner: st.lists(inner, max_size=4) | st.dictionaries(st.text(max_size=12), inner, max_size=5),
     max_leaves=20,
 )
 # Values biased towards the real keys, so the parsers see near-valid records.

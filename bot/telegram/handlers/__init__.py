@@ -2,9 +2,19 @@
 
 from aiogram import Router
 
-from bot.telegram.handlers import balance, errors, fallback, generate, start
+from bot.catalog import Catalog
+from bot.telegram.handlers import admin, balance, errors, fallback, generate, groups, prices, start
 
 
-def routers() -> list[Router]:
+def routers(catalog: Catalog) -> list[Router]:
     """Fresh routers each call: a router can belong to one dispatcher only."""
-    return [module.setup() for module in (errors, start, balance, generate, fallback)]
+    return [
+        errors.setup(),
+        groups.setup(),
+        start.setup(),
+        balance.setup(),
+        prices.setup(),
+        generate.setup(catalog),
+        admin.setup(),  # for non-admins these commands fall through to the fallback
+        fallback.setup(),
+    ]

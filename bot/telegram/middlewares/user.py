@@ -1,20 +1,30 @@
-"""Registers whoever writes to the bot and hands handlers their ``user`` record."""
+"""Registers whoever writes to the bot and hands handlers their ``user`` record.
+
+A banned user stops here: no handler runs, so nothing is created or charged. They get
+one short notice per ban (for a button press: as the button's answer), then silence.
+Admins are never stopped (they cannot be banned; this also covers an id added to
+ADMIN_IDS after a ban)."""
 
 from __future__ import annotations
 
+import contextlib
 from collections.abc import Awaitable, Callable
 from typing import Any
 
 from aiogram import BaseMiddleware
-from aiogram.types import Message, TelegramObject, User
+from aiogram.exceptions import TelegramAPIError
+from aiogram.types import CallbackQuery, Message, TelegramObject, User
 
 from bot.i18n import Translator
+from bot.services.admin import AdminService
 from bot.services.credits import CreditService
+from bot.storage import UserRecord
 
 
 class UserMiddleware(BaseMiddleware):
-    def __init__(self, credits: CreditService) -> None:
+    def __init__(self, credits: CreditService, admin: AdminService) -> None:
         self._credits = credits
+        self._admin = admin
 
     async def __call__(
         self,
@@ -35,6 +45,17 @@ class UserMiddleware(BaseMiddleware):
             first_name=sender.first_name,
             language=sender.language_code or "en",
         )
+        if user.is_banned and not self._admin.is_admin(user.user_id):
+            await self._turn_away(event, user, data["texts"])
+            return None
         data["user"] = user
         data["is_new_user"] = is_new
         return await handler(event, data)
+
+    async def _turn_away(self, event: TelegramObject, user: UserRecord, texts: Translator) -> None:
+        notice = await self._admin.take_ban_notice(user.user_id)
+        with contextlib.suppress(TelegramAPIError):  # the notice is a courtesy; never retried
+            if isinstance(event, CallbackQuery):
+                await event.answer(texts("banned_notice", user.language) if notice else None, show_alert=notice)
+            elif notice and isinstance(event, Message):
+                await event.reply(texts("banned_notice", user.language))

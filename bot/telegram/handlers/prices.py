@@ -1,0 +1,54 @@
+"""/prices: every model, its command and what it costs, straight from the catalog."""
+
+from __future__ import annotations
+
+from aiogram import Router
+from aiogram.filters import Command
+from aiogram.types import Message
+
+from bot.catalog import Catalog, CatalogModel, Kind
+from bot.i18n import Markup, Translator
+from bot.services.credits import CreditService
+from bot.storage import UserRecord
+
+_ICONS = {Kind.IMAGE: "🖼", Kind.VIDEO: "🎬", Kind.SONG: "🎵"}
+
+
+def _extras(model: CatalogModel) -> str:
+    """Only the choices that cost more, e.g. "4K +2, 10 s +18"."""
+    parts = [
+        f"{option.label.lower()} {choice} +{extra}"
+        for option in model.options.values()
+        for choice, extra in option.choices.items()
+        if extra > 0
+    ]
+    return ", ".join(parts)
+
+
+def price_list(texts: Translator, language: str, catalog: Catalog) -> Markup:
+    sections = []
+    for kind in Kind:
+        default = catalog.default_for(kind)
+        lines = [texts("prices_section", language, icon=_ICONS[kind], kind=texts(f"kinds_{kind.value}", language))]
+        for model in catalog.of_kind(kind):
+            commands = f"/{kind.value}, /{model.command}" if model is default else f"/{model.command}"
+            extras = _extras(model)
+            key = "prices_line_extras" if extras else "prices_line"
+            lines.append(texts(key, language, commands=commands, name=model.name, price=model.price, extras=extras))
+        sections.append("\n".join(lines))
+    return Markup("\n\n".join(sections))
+
+
+async def prices(
+    message: Message, user: UserRecord, catalog: Catalog, credits: CreditService, texts: Translator
+) -> None:
+    balance = await credits.balance(user.user_id)
+    await message.answer(
+        texts("prices", user.language, list=price_list(texts, user.language, catalog), balance=balance)
+    )
+
+
+def setup() -> Router:
+    router = Router(name=__name__)
+    router.message.register(prices, Command("prices", ignore_case=True))
+    return router
