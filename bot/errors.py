@@ -34,3 +34,10 @@ class GroupCapReachedError(BotError):
         super().__init__(f"group spent {spent} of its {cap} credits today")
         self.cap = cap
         self.spent = spent
+
+
+class DuplicateRequestError(BotError):
+    """This message was already turned into a task (Telegram delivered the update again)."""
+
+    def __init__(self, chat_id: int, message_id: int | None) -> None:
+        super().__init__(f"message {message_id} in chat {chat_id} was already handled")

@@ -10,7 +10,7 @@ from typing import Any
 
 import aiosqlite
 
-from bot.errors import InsufficientCreditsError, UnknownUserError
+from bot.errors import DuplicateRequestError, InsufficientCreditsError, UnknownUserError
 from bot.storage.admin_queries import AdminRepo
 from bot.storage.records import (
     OPEN_TASK_STATES,
@@ -143,13 +143,15 @@ class TaskRepo(_Repo):
         row = await self._one(
             "INSERT INTO tasks (user_id, chat_id, thread_id, request_message_id, kind, model_key,"
             " family, prompt, options, price, state, callback_token, created_at, updated_at)"
-            " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING *",
+            " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"
+            " ON CONFLICT (chat_id, request_message_id) DO NOTHING RETURNING *",
             (
                 user_id, chat_id, thread_id, request_message_id, kind, model_key, family, prompt,
                 json.dumps(options), price, TaskState.PENDING, callback_token, now, now,
             ),
         )  # fmt: skip
-        assert row is not None
+        if row is None:
+            raise DuplicateRequestError(chat_id, request_message_id)
         return TaskRecord.from_row(row)
 
     async def get(self, task_id: int) -> TaskRecord | None:

@@ -179,6 +179,19 @@ async def test_create_cut_off_after_sending_is_refunded_not_repeated(make_app, f
     assert "busy right now" in sent(fake_telegram, "editMessageText")[-1].params["text"]
 
 
+async def test_redelivered_update_is_charged_and_submitted_once(make_app, fake_telegram, fake_kie):
+    # After a crash before the bot confirmed an update, Telegram sends it again.
+    from aiogram.types import Update
+
+    app = await make_app()
+    raw = fake_telegram.message_update("/image a castle")
+    for _ in range(2):
+        await app.dispatcher.feed_update(app.bot, Update.model_validate(raw, context={"bot": app.bot}))
+    assert len(creates(fake_kie, "/api/v1/jobs/createTask")) == 1
+    assert await balance_of(app) == 8
+    assert len(sent(fake_telegram, "sendMessage")) == 1  # one progress message, no second reply
+
+
 async def test_missing_prompt_costs_nothing(make_app, fake_telegram, fake_kie):
     app = await make_app()
     await send(app, fake_telegram, "/image")

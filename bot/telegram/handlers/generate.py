@@ -10,7 +10,7 @@ from aiogram.filters import Command, CommandObject
 from aiogram.types import Message
 
 from bot.catalog import Catalog, CatalogModel, Kind, OptionError
-from bot.errors import GroupCapReachedError, InsufficientCreditsError, PromptTooLongError
+from bot.errors import DuplicateRequestError, GroupCapReachedError, InsufficientCreditsError, PromptTooLongError
 from bot.i18n import Markup, Translator
 from bot.services.generation import ChatRef, GenerationService
 from bot.services.request_text import parse_request
@@ -78,6 +78,8 @@ async def generate(
     except GroupCapReachedError as exc:
         await message.reply(texts("group_cap_reached", lang, cap=exc.cap, price=price))
         return
+    except DuplicateRequestError:
+        return  # a redelivered update: the first copy is charged, submitted and reported
     task = started.task
     try:
         status = await message.reply(
