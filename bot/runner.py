@@ -10,6 +10,8 @@ import asyncio
 import logging
 import signal
 
+from aiogram.exceptions import TelegramAPIError
+from aiogram.types import BotCommand
 from aiogram.webhook.aiohttp_server import SimpleRequestHandler
 from aiohttp import web
 
@@ -20,10 +22,23 @@ log = logging.getLogger(__name__)
 WEBHOOK_PATH = "/telegram/webhook"
 
 
+_MENU = ("image", "video", "song", "prices", "balance", "help")
+
+
+async def publish_commands(app: Application) -> None:
+    """The command menu users see next to the text field; admin commands stay unlisted."""
+    commands = [BotCommand(command=name, description=app.texts(f"menu_{name}")) for name in _MENU]
+    try:
+        await app.bot.set_my_commands(commands)
+    except TelegramAPIError as exc:  # a menu is a nicety, not a reason to stop
+        log.warning("could not set the command menu: %s", exc)
+
+
 async def run_polling(app: Application) -> None:
     dp = app.dispatcher
 
     async def on_startup() -> None:
+        await publish_commands(app)
         app.mark_ready()
 
     dp.startup.register(on_startup)
@@ -60,6 +75,7 @@ async def run_webhook(app: Application, secret_token: str, stop: asyncio.Event |
             loop.add_signal_handler(sig, stop.set)
     dp = app.dispatcher
     await dp.emit_startup(bot=app.bot)
+    await publish_commands(app)
     await app.bot.set_webhook(
         f"{app.settings.web.public_base}{WEBHOOK_PATH}",
         secret_token=secret_token,
