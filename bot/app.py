@@ -34,7 +34,13 @@ from bot.services.settlement import Settlement
 from bot.services.submitter import KieSubmitter
 from bot.storage import Database
 from bot.telegram.handlers import routers
-from bot.telegram.middlewares import InFlightUpdates, PacingMiddleware, RetryAfterMiddleware, UserMiddleware
+from bot.telegram.middlewares import (
+    GroupAccessMiddleware,
+    InFlightUpdates,
+    PacingMiddleware,
+    RetryAfterMiddleware,
+    UserMiddleware,
+)
 from bot.web.app import READINESS, CallbackView, create_web_app
 from kie import KieClient
 
@@ -170,12 +176,15 @@ class Application:
             generation=self.generation,
             catalog=self.catalog,
             texts=self.texts,
-            allowed_groups=self.settings.telegram.allowed_group_ids,
             admin=self.admin,
             broadcasts=self.broadcasts,
             admin_ids=self.settings.telegram.admin_ids,
         )
         dp.update.outer_middleware(self.updates)
+        # Outer: an unlisted group is refused before anyone is registered or charged.
+        group_access = GroupAccessMiddleware(self.settings.telegram.allowed_group_ids)
+        dp.message.outer_middleware(group_access)
+        dp.my_chat_member.outer_middleware(group_access)
         # Inner middleware: only messages some handler takes touch the database.
         dp.message.middleware(UserMiddleware(self.credits, self.admin))
         dp.callback_query.middleware(UserMiddleware(self.credits, self.admin))

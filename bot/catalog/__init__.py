@@ -226,7 +226,7 @@ class Catalog(BaseModel):
 
     def by_command(self, command: str) -> CatalogModel | None:
         """The model a command runs: a kind's command runs its default model."""
-        command = command.lower()
+        command = command.casefold()  # as aiogram's Command(ignore_case=True) compares
         if command in {kind.value for kind in Kind}:
             return self.default_for(Kind(command))
         return next((m for m in self.models.values() if m.command == command), None)

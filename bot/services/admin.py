@@ -45,7 +45,8 @@ class AdminError(BotError):
     def __init__(self, key: str, **values: object) -> None:
         super().__init__(key)
         self.key = key
-        self.values = values
+        # An argument is quoted back to the admin: keep the reply far below Telegram's 4096.
+        self.values = {k: v[:64] + "…" if isinstance(v, str) and len(v) > 64 else v for k, v in values.items()}
 
 
 # -- arguments ---------------------------------------------------------------------------

@@ -159,7 +159,7 @@ class DeliveryService:
                 last_error = f"{rung}: {exc}"
                 continue
             except TelegramForbiddenError:
-                await self._notifier.mark_blocked(task.user_id)
+                await self._notifier.chat_refused(task)
                 await self._record_attempt(delivery, "bot was blocked or removed from the chat", failed=True)
                 return Outcome.FAILED
             except (TelegramRetryAfter, TelegramNetworkError, TelegramServerError) as exc:

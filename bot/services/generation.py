@@ -183,7 +183,9 @@ class GenerationService:
         request = build_request(model, task.prompt, self.callback_url(task), task.options)
 
         async def queued() -> None:
-            await self._notifier.tell(task, "status_waiting", model=model.name, kind=("kind", task.kind))
+            fresh = await self._reload(task)
+            if not fresh.state.is_final:  # refunded by an operator while queued: that message stays
+                await self._notifier.tell(fresh, "status_waiting", model=model.name, kind=("kind", task.kind))
 
         try:
             kie_task_id = await self._submitter.create_task(request, on_wait=queued)
@@ -192,7 +194,12 @@ class GenerationService:
             await self._settlement.fail(task, for_kie_error(exc))
             return
         async with self._db.transaction() as repo:
-            await repo.tasks.set_kie_task_id(task.id, kie_task_id, now=self._clock())
+            recorded = await repo.tasks.set_kie_task_id(task.id, kie_task_id, now=self._clock())
+        if not recorded:
+            # Settled while Kie was being asked (an operator's /refund): the user was told
+            # then and got the credits back; Kie's run of it is the operator's cost.
+            log.warning("task %d: settled before Kie accepted it as %s; not followed", task.id, kie_task_id)
+            return
         # Say "working" before the task becomes visible to the monitor, so this line can
         # never overwrite the final "done" or "failed" that the monitor writes.
         await self._notifier.tell(

@@ -72,9 +72,17 @@ class Notifier:
             async with self._db.transaction() as repo:
                 await repo.tasks.set_status_message(task.id, sent.message_id)
         except TelegramForbiddenError:
-            await self.mark_blocked(task.user_id)
+            await self.chat_refused(task)
         except Exception as exc:  # a status line must never break settlement
             log.warning("could not tell user %d about task %d: %r", task.user_id, task.id, exc)
+
+    async def chat_refused(self, task: TaskRecord) -> None:
+        """Telegram answered 403 for the task's chat. Only a private chat means the user
+        blocked the bot; in a group the bot was removed, which says nothing about them."""
+        if task.chat_id == task.user_id:
+            await self.mark_blocked(task.user_id)
+        else:
+            log.info("bot can no longer write to chat %d (task %d)", task.chat_id, task.id)
 
     async def mark_blocked(self, user_id: int) -> None:
         async with self._db.transaction() as repo:

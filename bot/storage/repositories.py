@@ -165,11 +165,14 @@ class TaskRepo(_Repo):
     async def set_status_message(self, task_id: int, message_id: int) -> None:
         await self._run("UPDATE tasks SET status_message_id = ? WHERE id = ?", (message_id, task_id))
 
-    async def set_kie_task_id(self, task_id: int, kie_task_id: str, *, now: float) -> None:
-        # Recorded first, so a crash before ``mark_running`` can still be recovered.
-        await self._run(
-            "UPDATE tasks SET kie_task_id = ?, updated_at = ? WHERE id = ? AND state = ?",
-            (kie_task_id, now, task_id, TaskState.PENDING),
+    async def set_kie_task_id(self, task_id: int, kie_task_id: str, *, now: float) -> bool:
+        """Recorded first, so a crash before ``mark_running`` can still be recovered.
+        False when the task is no longer pending (an operator refunded it meanwhile)."""
+        return bool(
+            await self._run(
+                "UPDATE tasks SET kie_task_id = ?, updated_at = ? WHERE id = ? AND state = ?",
+                (kie_task_id, now, task_id, TaskState.PENDING),
+            )
         )
 
     async def mark_running(self, task_id: int, *, check_at: float, now: float) -> bool:
@@ -236,7 +239,8 @@ class TaskRepo(_Repo):
     async def spent_in_chat(self, chat_id: int, *, since: float) -> int:
         """Credits taken for requests made in ``chat_id`` since then, refunds left out."""
         row = await self._one(
-            "SELECT COALESCE(SUM(price), 0) AS spent FROM tasks WHERE chat_id = ? AND created_at >= ? AND state != ?",
+            "SELECT COALESCE(SUM(price), 0) AS spent FROM tasks t WHERE chat_id = ? AND created_at >= ?"
+            " AND state != ? AND NOT EXISTS (SELECT 1 FROM ledger WHERE op_key = 'refund:task:' || t.id)",
             (chat_id, since, TaskState.FAILED),
         )
         return int(row["spent"]) if row else 0

@@ -293,6 +293,25 @@ async def test_refund_of_a_running_task_cancels_it_once_and_tells_the_user(make_
     assert fake_telegram.calls_of("sendPhoto") == []
 
 
+async def test_refund_while_kie_is_still_being_asked_leaves_the_refund_notice_last(make_app, fake_telegram, fake_kie):
+    app = await admin_app(make_app)
+    fake_kie.delay_next(0.5, target="create")
+    request = asyncio.create_task(say(app, fake_telegram, "/image a fox", user_id=ALICE))
+    for _ in range(200):
+        if creates(fake_kie):
+            break
+        await asyncio.sleep(0.01)
+    [task] = await tasks_of(app, ALICE)
+    assert task.state is TaskState.PENDING
+    await say(app, fake_telegram, f"/refund {task.id}")
+    await request  # Kie accepts it after all
+    [task] = await tasks_of(app, ALICE)
+    assert task.state is TaskState.FAILED and task.kie_task_id is None
+    assert await balance(app, ALICE) == 10
+    status = last_text(fake_telegram, ALICE)  # not overwritten by "working on it"
+    assert "The operator stopped this request" in status, status
+
+
 async def test_refund_of_a_delivered_task_pays_once_with_the_automatic_key(make_app, fake_telegram, fake_kie):
     app = await admin_app(make_app)
     await say(app, fake_telegram, "/image a fox", user_id=ALICE)

@@ -3,7 +3,7 @@ from __future__ import annotations
 import pytest
 
 from bot.catalog import CatalogError, Kind, OptionError, load_catalog, parse_catalog
-from bot.services.generation import check_catalog
+from bot.services.generation import build_request, check_catalog
 from kie import Family
 
 GOOD = """
@@ -152,3 +152,19 @@ def test_built_in_catalog_offers_the_promised_models():
         "V5",
     } <= offered
     check_catalog(catalog)  # every option choice makes a request its Kie family accepts
+
+
+async def test_every_choice_of_every_built_in_model_is_accepted_by_kies_input_schema(fake_kie):
+    # The fake enforces each offered Market model's input fields, types and enums (§8),
+    # so a renamed key or a duration sent as the wrong type fails here.
+    from kie import KieClient
+
+    catalog = load_catalog()
+    async with KieClient(fake_kie.api_key, base_url=fake_kie.base_url) as kie:
+        for model in catalog.models.values():
+            choices = [model.resolve()] + [
+                model.resolve({option.key: choice}) for option in model.options.values() for choice in option.choices
+            ]
+            for chosen in choices:
+                request = build_request(model, "a lighthouse at dawn", "https://bot.example/cb", model.inputs(chosen))
+                assert await kie.create_task(request), (model.key, chosen)

@@ -151,3 +151,28 @@ async def test_refunded_requests_do_not_count_towards_the_group_cap(make_app, fa
     await send(app, fake_telegram, "/image a castle", chat_type="supergroup", chat_id=GROUP)
     await send(app, fake_telegram, "/image a castle", chat_type="supergroup", chat_id=GROUP)
     assert len(fake_kie.tasks) == 1  # the first was refused and refunded, the second fits
+
+
+async def test_anonymous_admin_in_an_unlisted_group_still_makes_the_bot_leave(make_app, fake_telegram, fake_kie):
+    app = await make_app(allowed_group_ids=frozenset({-100555}))
+    raw = fake_telegram.message_update("/image a castle", chat_type="supergroup", chat_id=GROUP)
+    raw["message"]["sender_chat"] = {"id": GROUP, "type": "supergroup", "title": "Test Group"}
+    raw["message"]["from"] = {"id": 1087968824, "is_bot": True, "first_name": "Group", "username": "GroupAnonymousBot"}
+    await feed(app, raw)
+    assert GROUP in fake_telegram.left_chats
+    assert ["not available in this group" in t for t in texts_sent(fake_telegram, GROUP)] == [True]
+
+
+async def test_bot_removed_from_a_group_does_not_mark_the_requester_as_blocked(make_app, fake_telegram, fake_kie):
+    app = await make_app()
+    await send(app, fake_telegram, "/image a castle", chat_type="supergroup", chat_id=GROUP)
+    fake_telegram.left_chats.add(GROUP)  # kicked before the result came
+    task_id = next(iter(fake_kie.tasks))
+    fake_kie.complete(task_id)
+    assert await fake_kie.send_callback(task_id) == 200
+    await app.monitor.idle()
+    (task,) = await tasks_of(app, 1001)
+    assert task.state is TaskState.FAILED  # undeliverable: refunded
+    assert await app.credits.balance(1001) == 10
+    async with app.db.read() as repo:
+        assert (await repo.users.get(1001)).blocked_at is None  # they can still be reached privately

@@ -96,3 +96,11 @@ async def test_price_with_options_is_checked_against_the_balance(make_app, fake_
     await send(app, fake_telegram, "/kling waves --dur 10")
     assert "This costs 37 credits and you have 10" in last_text(fake_telegram)
     assert fake_kie.tasks == {}
+
+
+async def test_command_matched_by_unicode_case_folding_is_served_not_a_crash(make_app, fake_telegram, fake_kie):
+    # aiogram matches /ſong (a long s) to /song by casefold(); the model lookup must agree.
+    app = await make_app()
+    await send(app, fake_telegram, "/ſong a lullaby")
+    assert created(fake_kie)["model"] == "V4_5"
+    assert "went wrong" not in last_text(fake_telegram)

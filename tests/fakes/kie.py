@@ -95,9 +95,7 @@ def tiny_png() -> bytes:
 
     header = struct.pack(">IIBBBBB", 1, 1, 8, 2, 0, 0, 0)
     pixels = zlib.compress(b"\x00\xff\x80\x00")
-    return (
-        b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", header) + chunk(b"IDAT", pixels) + chunk(b"IEND", b"")
-    )
+    return b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", header) + chunk(b"IDAT", pixels) + chunk(b"IEND", b"")
 
 
 def tiny_mp4() -> bytes:
@@ -206,9 +204,7 @@ class _Override:
 
 
 def _json(payload: Any, status: int = 200) -> web.Response:
-    return web.Response(
-        status=status, body=json.dumps(payload).encode(), content_type="application/json"
-    )
+    return web.Response(status=status, body=json.dumps(payload).encode(), content_type="application/json")
 
 
 def _envelope(code: int, msg: str, data: Any = None) -> web.Response:
@@ -250,6 +246,86 @@ def _market_media(model: str) -> tuple[str, str, bytes]:
     if any(hint in lowered for hint in _AUDIO_HINTS):
         return "mp3", "audio/mpeg", tiny_mp3()
     return "png", "image/png", tiny_png()
+
+
+@dataclass(frozen=True)
+class _Field:
+    """One input field of a Market model: its type, allowed values, length, requiredness."""
+
+    kind: type | tuple[type, ...]
+    choices: tuple[Any, ...] = ()
+    required: bool = False
+    min_len: int = 0
+    max_len: int | None = None
+
+    def accepts(self, value: Any) -> bool:
+        if isinstance(value, bool) and self.kind is not bool:
+            return False  # JSON true is no number
+        if not isinstance(value, self.kind):
+            return False
+        if self.choices and value not in self.choices:
+            return False
+        if isinstance(value, str):
+            return len(value) >= self.min_len and (self.max_len is None or len(value) <= self.max_len)
+        return True
+
+
+def _prompt(max_len: int, min_len: int = 1) -> _Field:
+    return _Field(str, required=True, min_len=min_len, max_len=max_len)
+
+
+_RATIOS = ("1:1", "2:3", "3:2", "3:4", "4:3", "4:5", "5:4", "9:16", "16:9", "21:9", "auto")
+MARKET_INPUTS: dict[str, dict[str, _Field]] = {
+    "google/nano-banana": {
+        "prompt": _prompt(5000),
+        "output_format": _Field(str, ("png", "jpeg")),
+        "aspect_ratio": _Field(str, _RATIOS),
+        "image_size": _Field(str, _RATIOS),
+    },
+    "nano-banana-pro": {
+        "prompt": _prompt(10000),
+        "image_input": _Field(list),
+        "aspect_ratio": _Field(str, _RATIOS),
+        "resolution": _Field(str, ("1K", "2K", "4K")),
+        "output_format": _Field(str, ("png", "jpg")),
+    },
+    "seedream/4.5-text-to-image": {
+        "prompt": _prompt(3000),
+        "aspect_ratio": _Field(str, ("1:1", "4:3", "3:4", "16:9", "9:16", "2:3", "3:2", "21:9"), required=True),
+        "quality": _Field(str, ("basic", "high"), required=True),
+        "nsfw_checker": _Field(bool),
+    },
+    "gpt-image/1.5-text-to-image": {
+        "prompt": _prompt(20000),
+        "aspect_ratio": _Field(str, ("1:1", "2:3", "3:2"), required=True),
+        "quality": _Field(str, ("medium", "high"), required=True),
+    },
+    "flux-2/pro-text-to-image": {
+        "prompt": _prompt(5000, min_len=3),
+        "aspect_ratio": _Field(str, ("1:1", "4:3", "3:4", "16:9", "9:16", "3:2", "2:3"), required=True),
+        "resolution": _Field(str, ("1K", "2K"), required=True),
+        "nsfw_checker": _Field(bool),
+    },
+    "kling-2.6/text-to-video": {
+        "prompt": _prompt(1000),
+        "sound": _Field(bool, required=True),
+        "aspect_ratio": _Field(str, ("1:1", "16:9", "9:16"), required=True),
+        "duration": _Field(str, ("5", "10"), required=True),  # a string, not a number
+    },
+    "bytedance/seedance-1.5-pro": {
+        "prompt": _prompt(20000, min_len=3),
+        "input_urls": _Field(list),
+        "aspect_ratio": _Field(str, ("1:1", "4:3", "3:4", "16:9", "9:16", "21:9"), required=True),
+        "resolution": _Field(str, ("480p", "720p", "1080p")),
+        "duration": _Field(int, tuple(range(4, 13)), required=True),  # a number, not a string
+        "fixed_lens": _Field(bool),
+        "generate_audio": _Field(bool),
+    },
+    "hailuo/02-text-to-video-standard": {
+        "prompt": _prompt(1500),
+        "prompt_optimizer": _Field(bool),
+    },
+}
 
 
 class FakeKie:
@@ -364,9 +440,7 @@ class FakeKie:
     ) -> None:
         """Answer the next ``times`` API calls with a non-envelope body (proxy pages etc.)."""
         raw = body.encode() if isinstance(body, str) else body
-        self._overrides.append(
-            _Override(target, times, http_status, raw=raw, content_type=content_type)
-        )
+        self._overrides.append(_Override(target, times, http_status, raw=raw, content_type=content_type))
 
     def delay_next(self, seconds: float, *, times: int = 1, target: str = "any") -> None:
         """Hold the next ``times`` API replies for ``seconds`` (client timeout tests)."""
@@ -400,9 +474,7 @@ class FakeKie:
             if urls is not None:
                 # One track per URL; existing tracks keep their ids (and any early delivery).
                 while len(task.tracks) < len(urls):
-                    task.tracks.append(
-                        FakeTrack(id=str(uuid.uuid4()), title=f"Track {len(task.tracks) + 1}")
-                    )
+                    task.tracks.append(FakeTrack(id=str(uuid.uuid4()), title=f"Track {len(task.tracks) + 1}"))
                 del task.tracks[len(urls) :]
             for i, track in enumerate(task.tracks):
                 track.audio_url = urls[i] if urls is not None else self._suno_audio(task, i)
@@ -505,13 +577,9 @@ class FakeKie:
             sent_headers["X-Webhook-Signature"] = _sign(hmac_key, task_id, timestamp)
         sent_headers.update(headers or {})
         # trust_env=False: a proxy from the environment must never see loopback traffic.
-        async with httpx.AsyncClient(
-            timeout=15.0, trust_env=False, verify=_ssl_context()
-        ) as client:
+        async with httpx.AsyncClient(timeout=15.0, trust_env=False, verify=_ssl_context()) as client:
             response = await client.post(target, content=json.dumps(payload), headers=sent_headers)
-        self.callbacks_sent.append(
-            SentCallback(task_id, target, payload, sent_headers, response.status_code)
-        )
+        self.callbacks_sent.append(SentCallback(task_id, target, payload, sent_headers, response.status_code))
         return response.status_code
 
     def _maybe_auto_callback(self, task: FakeTask) -> None:
@@ -544,9 +612,7 @@ class FakeKie:
             "model": task.model,
             "state": task.state,
             "param": json.dumps(task.body),
-            "costTime": max(
-                1, ((task.complete_time or task.create_time) - task.create_time) // 1000
-            ),
+            "costTime": max(1, ((task.complete_time or task.create_time) - task.create_time) // 1000),
             "completeTime": task.complete_time,
             "createTime": task.create_time,
             "updateTime": task.complete_time,
@@ -633,9 +699,7 @@ class FakeKie:
                 body = json.loads(raw) if raw else None
             except ValueError:
                 body = None
-        record = RecordedRequest(
-            request.method, request.path, dict(request.query), body, CIMultiDict(request.headers)
-        )
+        record = RecordedRequest(request.method, request.path, dict(request.query), body, CIMultiDict(request.headers))
         self.requests.append(record)
         request[_RECORD] = record
         target = _TARGETS.get(request.path)
@@ -646,9 +710,7 @@ class FakeKie:
             await self._sleep(delay.delay)
         if request.headers.get("Authorization") != f"Bearer {self.api_key}":
             if target == "upload":
-                return _json(
-                    {"success": False, "code": 401, "msg": "Authentication failed: Invalid API Key"}
-                )
+                return _json({"success": False, "code": 401, "msg": "Authentication failed: Invalid API Key"})
             return _envelope(401, "You do not have access permissions")
         override = self._take(target, delays=False)
         if override is not None:
@@ -704,6 +766,23 @@ class FakeKie:
         return _envelope(200, "success", {"taskId": task.task_id})
 
     @staticmethod
+    def _validate_market_input(model: str, given: dict[str, Any]) -> str | None:
+        """Kie's per-model input schema (reference §8) for the models the bot offers:
+        unknown fields, wrong types, values outside the enum and missing required fields
+        are refused with 422, as Kie does. Other models are not checked."""
+        schema = MARKET_INPUTS.get(model)
+        if schema is None:
+            return None
+        for key, value in given.items():
+            check = schema.get(key)
+            if check is None:
+                return f"input.{key} is not a field of {model}"
+            if not check.accepts(value):
+                return f"input.{key}: {value!r} is not valid for {model}"
+        missing = [key for key, check in schema.items() if check.required and key not in given]
+        return f"input.{missing[0]} is required for {model}" if missing else None
+
+    @staticmethod
     def _validate(family: Family, body: dict[str, Any]) -> str | None:
         def text(value: Any) -> bool:
             return isinstance(value, str) and bool(value.strip())
@@ -715,7 +794,7 @@ class FakeKie:
                 return "input is required"
             if not text(body["input"].get("prompt")):
                 return "input.prompt is required"
-            return None
+            return FakeKie._validate_market_input(body["model"], body["input"])
         if family is Family.VEO:
             return None if text(body.get("prompt")) else "prompt is required"
         for key in ("customMode", "instrumental"):
@@ -746,8 +825,7 @@ class FakeKie:
         if family is Family.SUNO:
             title = body.get("title") if isinstance(body.get("title"), str) else None
             task.tracks = [
-                FakeTrack(id=str(uuid.uuid4()), title=title or f"Fake song {self._counter}.{i + 1}")
-                for i in range(2)
+                FakeTrack(id=str(uuid.uuid4()), title=title or f"Fake song {self._counter}.{i + 1}") for i in range(2)
             ]
         self.tasks[task_id] = task
         return task
@@ -891,9 +969,7 @@ class FakeKie:
             return _json({"success": False, "code": 400, "msg": "Missing required parameter: file"})
         upload_path = fields.get("uploadPath", "").strip("/")
         if not upload_path:
-            return _json(
-                {"success": False, "code": 400, "msg": "Missing required parameter: uploadPath"}
-            )
+            return _json({"success": False, "code": 400, "msg": "Missing required parameter: uploadPath"})
         file_name = fields.get("fileName") or part_name or f"{uuid.uuid4().hex}.bin"
         file_path = f"{upload_path}/{file_name}"
         url = self.add_file(file_path, data, content_type)  # re-using a name overwrites
@@ -918,9 +994,7 @@ class FakeKie:
         stored = self._files.get(request.match_info["name"])
         if stored is None:
             return web.Response(status=404, text="Not Found")
-        response = web.StreamResponse(
-            headers={"Content-Type": stored.content_type, "Content-Length": str(stored.size)}
-        )
+        response = web.StreamResponse(headers={"Content-Type": stored.content_type, "Content-Length": str(stored.size)})
         await response.prepare(request)
         if request.method == "HEAD":
             return response
