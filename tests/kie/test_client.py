@@ -137,7 +137,10 @@ async def test_market_unknown_extension_defaults_to_image(fake_kie: FakeKie, kie
 
 async def test_market_video_model_default_file_is_video(fake_kie: FakeKie, kie_client: KieClient) -> None:
     task_id = await kie_client.create_task(
-        market_request(model="kling-2.6/text-to-video", input={"prompt": "waves", "duration": "5", "sound": False, "aspect_ratio": "16:9"})
+        market_request(
+            model="kling-2.6/text-to-video",
+            input={"prompt": "waves", "duration": "5", "sound": False, "aspect_ratio": "16:9"},
+        )
     )
     fake_kie.complete(task_id)
 
