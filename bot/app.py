@@ -219,6 +219,7 @@ class Application:
         await self.kie_balance.stop()
         await self.broadcasts.stop(timeout=self.tuning.shutdown_timeout)
         await self.monitor.stop(timeout=self.tuning.shutdown_timeout)
+        await self.delivery.drain(timeout=self.tuning.shutdown_timeout)
         if self._web_runner is not None:
             await self._web_runner.cleanup()
             self._web_runner = None

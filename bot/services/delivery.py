@@ -7,6 +7,7 @@ is recorded with the Telegram ``file_id`` so a later resend costs nothing.
 
 from __future__ import annotations
 
+import asyncio
 import logging
 import tempfile
 import time
@@ -105,6 +106,7 @@ class DeliveryService:
         self._http = http  # no Kie credentials on it: result hosts are third parties
         self._work_dir = work_dir
         self._clock = clock
+        self._sending: set[asyncio.Future[None]] = set()
 
     async def deliver(self, task: TaskRecord, delivery: DeliveryRecord) -> Outcome:
         with tempfile.TemporaryDirectory(dir=self._work_dir, prefix="delivery-") as tmp:
@@ -154,7 +156,7 @@ class DeliveryService:
         last_error = "nothing tried"
         for rung in self._ladder(delivery, downloaded):
             try:
-                message = await self._send_as(rung, task, delivery, downloaded, language)
+                await self._send_and_record(rung, task, delivery, downloaded, language)
             except TelegramEntityTooLarge as exc:  # a TelegramNetworkError, but a final "no"
                 last_error = f"{rung}: {exc}"
                 continue
@@ -169,6 +171,19 @@ class DeliveryService:
                 last_error = f"{rung}: {exc}"
                 log.info("task %d file %s: %s refused, falling back", task.id, delivery.file_key, last_error)
                 continue
+            return Outcome.SENT
+        await self._record_attempt(delivery, last_error, failed=True)
+        return Outcome.FAILED
+
+    async def _send_and_record(
+        self, rung: str, task: TaskRecord, delivery: DeliveryRecord, downloaded: Downloaded, language: str
+    ) -> None:
+        """Send and record as one unit that shutdown does not cut in half: a file Telegram
+        took but we did not record would be sent again after the restart. Cancelling the
+        caller leaves the unit running; ``drain`` waits for it before the session closes."""
+
+        async def unit() -> None:
+            message = await self._send_as(rung, task, delivery, downloaded, language)
             async with self._db.transaction() as repo:
                 await repo.deliveries.mark_sent(
                     delivery.id,
@@ -177,9 +192,19 @@ class DeliveryService:
                     message_id=message.message_id,
                     now=self._clock(),
                 )
-            return Outcome.SENT
-        await self._record_attempt(delivery, last_error, failed=True)
-        return Outcome.FAILED
+
+        job = asyncio.ensure_future(unit())
+        self._sending.add(job)
+        job.add_done_callback(self._sending.discard)
+        await asyncio.shield(job)
+
+    async def drain(self, timeout: float) -> None:
+        """Wait for sends already under way (see ``_send_and_record``), up to ``timeout``."""
+        if self._sending:
+            log.info("waiting for %d send(s) under way", len(self._sending))
+            _, late = await asyncio.wait(set(self._sending), timeout=timeout)
+            if late:
+                log.warning("%d send(s) still under way at shutdown; they may be repeated after the restart", len(late))
 
     async def _send_as(
         self, rung: str, task: TaskRecord, delivery: DeliveryRecord, downloaded: Downloaded, language: str

@@ -6,11 +6,13 @@ from __future__ import annotations
 
 import asyncio
 import base64
+import functools
 import hashlib
 import hmac
 import json
+import ssl
 import time
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable, Iterable
 from dataclasses import dataclass
 from typing import Any
 
@@ -18,6 +20,7 @@ import httpx
 import pytest
 
 import tests.fakes.kie as fake_kie_module
+from bot.app import Tuning
 from bot.storage import DeliveryState, TaskRecord, TaskState
 from tests.conftest import send
 from tests.fakes.kie import tiny_png
@@ -40,6 +43,17 @@ def sign(key: str, task_id: str, timestamp: str) -> str:
 def signed_headers(task_id: str, *, key: str = KEY, timestamp: int | None = None) -> dict[str, str]:
     ts = str(int(time.time()) if timestamp is None else timestamp)
     return {"X-Webhook-Timestamp": ts, "X-Webhook-Signature": sign(key, task_id, ts)}
+
+
+@functools.cache
+def _tls() -> ssl.SSLContext:
+    return ssl.create_default_context()
+
+
+def http_client() -> httpx.AsyncClient:
+    """A client for posting to the bot yourself; trust_env=False keeps any proxy off loopback.
+    The CA bundle is loaded once, not the ~20 ms per client it would cost otherwise."""
+    return httpx.AsyncClient(trust_env=False, verify=_tls())
 
 
 def callback_url(app, token: str) -> str:
@@ -114,6 +128,32 @@ async def wait_until(predicate: Callable[[], Any], timeout: float = 5.0) -> None
         await asyncio.sleep(0.02)
 
 
+def photo_chats(fake_telegram) -> list[Any]:
+    """The chat of every photo sent so far, in order."""
+    return [call.chat_id for call in ok(fake_telegram, "sendPhoto")]
+
+
+# Pacing is not under test here: production's pace for new Kie tasks (0.5 s each) and
+# Telegram's (25 messages a second, all chats together) would only make the tests that open
+# several tasks, above all those serving case after case in one application, wait for them.
+QUICK_CREATES: dict[str, Any] = {"rate_limit": 20, "rate_period": 0.5}
+QUICK_MESSAGES = Tuning(submit_backoff=0.01, shutdown_timeout=2.0, messages_per_second=1000.0)
+
+
+async def check_each(app, names: Iterable[str], check: Callable[[str, int], Awaitable[None]]) -> None:
+    """Run ``check(name, user_id)`` for every case, all inside the test's one application,
+    each case as a new user (so with a task of its own). Every case runs even when an earlier
+    one fails; the failures are reported together, each under its case's name."""
+    failures: list[str] = []
+    for user_id, name in enumerate(names, start=1001):
+        try:
+            await check(name, user_id)
+        except Exception as exc:
+            failures.append(f"[{name}] {type(exc).__name__}: {exc}")
+        await app.monitor.idle()  # what a failed case left running does not spill into the next
+    assert not failures, f"{len(failures)} case(s) failed:\n" + "\n".join(failures)
+
+
 # -- 1. signatures ------------------------------------------------------------------------
 
 
@@ -184,35 +224,39 @@ def _truncated_signature(kie_id: str) -> dict[str, str]:
     return {**headers, "X-Webhook-Signature": headers["X-Webhook-Signature"][:-4]}
 
 
-@pytest.mark.parametrize(
-    "make_headers",
-    [
-        _unsigned,
-        _only_timestamp,
-        _only_signature,
-        _wrong_key,
-        _other_task_id,
-        _stale,
-        _future,
-        _timestamp_swapped,
-        _milliseconds,
-        _garbage_signature,
-        _empty_signature,
-        _non_numeric_timestamp,
-        _truncated_signature,
-    ],
-)
-async def test_badly_signed_callback_is_refused_and_changes_nothing(make_app, fake_telegram, fake_kie, make_headers):
-    app = await make_app(webhook_hmac_key=KEY)
-    task, kie_id = await start_image(app, fake_telegram, fake_kie)
-    # Kie really is done: any check the callback caused would deliver and show up.
-    fake_kie.complete(kie_id)
-    before = await snapshot(app, fake_kie, fake_telegram, [task.id], [1001])
-    status = await fake_kie.send_callback(kie_id, headers=make_headers(kie_id))
-    assert status in (401, 403)
-    await app.monitor.idle()
-    assert await snapshot(app, fake_kie, fake_telegram, [task.id], [1001]) == before
-    assert status_checks(fake_kie) == [] and ok(fake_telegram, "sendPhoto") == []
+BAD_SIGNATURES: dict[str, Callable[[str], dict[str, str]]] = {
+    "unsigned": _unsigned,
+    "only-timestamp": _only_timestamp,
+    "only-signature": _only_signature,
+    "wrong-key": _wrong_key,
+    "other-task-id": _other_task_id,
+    "stale": _stale,
+    "future": _future,
+    "timestamp-swapped": _timestamp_swapped,
+    "milliseconds": _milliseconds,
+    "garbage-signature": _garbage_signature,
+    "empty-signature": _empty_signature,
+    "non-numeric-timestamp": _non_numeric_timestamp,
+    "truncated-signature": _truncated_signature,
+}
+
+
+async def test_badly_signed_callback_is_refused_and_changes_nothing(make_app, fake_telegram, fake_kie):
+    app = await make_app(webhook_hmac_key=KEY, **QUICK_CREATES, tuning=QUICK_MESSAGES)
+
+    async def check(name: str, user_id: int) -> None:
+        task, kie_id = await start_image(app, fake_telegram, fake_kie, user_id=user_id)
+        # Kie really is done: any check the callback caused would deliver and show up.
+        fake_kie.complete(kie_id)
+        before = await snapshot(app, fake_kie, fake_telegram, [task.id], [user_id])
+        checks_before, photos_before = len(status_checks(fake_kie)), len(photo_chats(fake_telegram))
+        status = await fake_kie.send_callback(kie_id, headers=BAD_SIGNATURES[name](kie_id))
+        assert status in (401, 403)
+        await app.monitor.idle()
+        assert await snapshot(app, fake_kie, fake_telegram, [task.id], [user_id]) == before
+        assert status_checks(fake_kie)[checks_before:] == [] and photo_chats(fake_telegram)[photos_before:] == []
+
+    await check_each(app, BAD_SIGNATURES, check)
 
 
 async def test_signature_header_with_non_utf8_bytes_is_refused_not_a_server_error(make_app, fake_telegram, fake_kie):
@@ -226,7 +270,7 @@ async def test_signature_header_with_non_utf8_bytes_is_refused_not_a_server_erro
         (b"X-Webhook-Timestamp", ts.encode()),
         (b"X-Webhook-Signature", b"\xff\xfe" + sign(KEY, kie_id, ts).encode()),
     ]
-    async with httpx.AsyncClient(trust_env=False) as client:
+    async with http_client() as client:
         response = await client.post(
             callback_url(app, task.callback_token),
             content=json.dumps(fake_kie.callback_body(kie_id)),
@@ -249,21 +293,29 @@ async def test_signed_callback_near_the_edge_of_the_window_is_accepted(make_app,
     assert (await task_row(app, task.id)).state is TaskState.DONE
 
 
-@pytest.mark.parametrize(
-    "headers", [{}, {"X-Webhook-Timestamp": "0", "X-Webhook-Signature": "junk"}], ids=["unsigned", "junk-signature"]
-)
-async def test_without_a_key_an_unsigned_callback_is_accepted(make_app, fake_telegram, fake_kie, headers):
-    app = await make_app()
-    task, kie_id = await start_image(app, fake_telegram, fake_kie)
-    fake_kie.complete(kie_id)
-    assert await fake_kie.send_callback(kie_id, headers=headers) == 200
-    await app.monitor.idle()
-    assert len(ok(fake_telegram, "sendPhoto")) == 1
-    assert (await task_row(app, task.id)).state is TaskState.DONE
+KEYLESS_HEADERS: dict[str, dict[str, str]] = {
+    "unsigned": {},
+    "junk-signature": {"X-Webhook-Timestamp": "0", "X-Webhook-Signature": "junk"},
+}
+
+
+async def test_without_a_key_an_unsigned_callback_is_accepted(make_app, fake_telegram, fake_kie):
+    app = await make_app(**QUICK_CREATES, tuning=QUICK_MESSAGES)
+
+    async def check(name: str, user_id: int) -> None:
+        task, kie_id = await start_image(app, fake_telegram, fake_kie, user_id=user_id)
+        fake_kie.complete(kie_id)
+        photos_before = len(photo_chats(fake_telegram))
+        assert await fake_kie.send_callback(kie_id, headers=KEYLESS_HEADERS[name]) == 200
+        await app.monitor.idle()
+        assert photo_chats(fake_telegram)[photos_before:] == [user_id]
+        assert (await task_row(app, task.id)).state is TaskState.DONE
+
+    await check_each(app, KEYLESS_HEADERS, check)
 
 
 async def test_signed_callback_replayed_to_another_tasks_token_is_refused(make_app, fake_telegram, fake_kie):
-    app = await make_app(webhook_hmac_key=KEY)
+    app = await make_app(webhook_hmac_key=KEY, **QUICK_CREATES)
     alice, alice_kie = await start_image(app, fake_telegram, fake_kie, user_id=1001)
     bob, bob_kie = await start_image(app, fake_telegram, fake_kie, user_id=1002)
     fake_kie.complete(alice_kie)
@@ -319,50 +371,57 @@ MALFORMED: dict[str, Callable[[str], bytes]] = {
 }
 
 
-@pytest.mark.parametrize("name", list(MALFORMED))
-async def test_malformed_callback_is_a_client_error_and_changes_nothing(make_app, fake_telegram, fake_kie, name):
-    app = await make_app()
-    task, kie_id = await start_image(app, fake_telegram, fake_kie)
-    fake_kie.complete(kie_id)
-    before = await snapshot(app, fake_kie, fake_telegram, [task.id], [1001])
-    async with httpx.AsyncClient(trust_env=False) as client:
-        response = await client.post(
-            callback_url(app, task.callback_token),
-            content=MALFORMED[name](kie_id),
-            headers={"Content-Type": "application/json"},
-        )
-    assert 400 <= response.status_code < 500, response.text
-    await app.monitor.idle()
-    assert await snapshot(app, fake_kie, fake_telegram, [task.id], [1001]) == before
-    # The server is still fine afterwards: a genuine callback goes through.
-    assert await fake_kie.send_callback(kie_id) == 200
-    await app.monitor.idle()
-    assert len(ok(fake_telegram, "sendPhoto")) == 1
+async def test_malformed_callback_is_a_client_error_and_changes_nothing(make_app, fake_telegram, fake_kie):
+    app = await make_app(**QUICK_CREATES, tuning=QUICK_MESSAGES)
+
+    async def check(name: str, user_id: int) -> None:
+        task, kie_id = await start_image(app, fake_telegram, fake_kie, user_id=user_id)
+        fake_kie.complete(kie_id)
+        before = await snapshot(app, fake_kie, fake_telegram, [task.id], [user_id])
+        async with http_client() as client:
+            response = await client.post(
+                callback_url(app, task.callback_token),
+                content=MALFORMED[name](kie_id),
+                headers={"Content-Type": "application/json"},
+            )
+        assert 400 <= response.status_code < 500, response.text
+        await app.monitor.idle()
+        assert await snapshot(app, fake_kie, fake_telegram, [task.id], [user_id]) == before
+        # The server is still fine afterwards: a genuine callback goes through, once.
+        photos_before = len(photo_chats(fake_telegram))
+        assert await fake_kie.send_callback(kie_id) == 200
+        await app.monitor.idle()
+        assert photo_chats(fake_telegram)[photos_before:] == [user_id]
+
+    await check_each(app, MALFORMED, check)
 
 
-@pytest.mark.parametrize("chunked", [False, True], ids=["content-length", "chunked"])
-async def test_oversized_callback_is_refused_with_413_and_changes_nothing(make_app, fake_telegram, fake_kie, chunked):
-    app = await make_app()
-    task, kie_id = await start_image(app, fake_telegram, fake_kie)
-    fake_kie.complete(kie_id)
-    before = await snapshot(app, fake_kie, fake_telegram, [task.id], [1001])
-    body = fake_kie.callback_body(kie_id)
-    body["padding"] = "x" * (300 * 1024)  # a valid callback, only too big
-    raw = json.dumps(body).encode()
+async def test_oversized_callback_is_refused_with_413_and_changes_nothing(make_app, fake_telegram, fake_kie):
+    app = await make_app(**QUICK_CREATES, tuning=QUICK_MESSAGES)
 
-    async def stream():
-        for i in range(0, len(raw), 16 * 1024):
-            yield raw[i : i + 16 * 1024]
+    async def check(name: str, user_id: int) -> None:
+        task, kie_id = await start_image(app, fake_telegram, fake_kie, user_id=user_id)
+        fake_kie.complete(kie_id)
+        before = await snapshot(app, fake_kie, fake_telegram, [task.id], [user_id])
+        body = fake_kie.callback_body(kie_id)
+        body["padding"] = "x" * (300 * 1024)  # a valid callback, only too big
+        raw = json.dumps(body).encode()
 
-    async with httpx.AsyncClient(trust_env=False) as client:
-        response = await client.post(
-            callback_url(app, task.callback_token),
-            content=stream() if chunked else raw,
-            headers={"Content-Type": "application/json"},
-        )
-    assert response.status_code == 413
-    await app.monitor.idle()
-    assert await snapshot(app, fake_kie, fake_telegram, [task.id], [1001]) == before
+        async def stream():
+            for i in range(0, len(raw), 16 * 1024):
+                yield raw[i : i + 16 * 1024]
+
+        async with http_client() as client:
+            response = await client.post(
+                callback_url(app, task.callback_token),
+                content=stream() if name == "chunked" else raw,
+                headers={"Content-Type": "application/json"},
+            )
+        assert response.status_code == 413
+        await app.monitor.idle()
+        assert await snapshot(app, fake_kie, fake_telegram, [task.id], [user_id]) == before
+
+    await check_each(app, ["content-length", "chunked"], check)
 
 
 def _tokens(real: str) -> dict[str, str]:
@@ -378,32 +437,44 @@ def _tokens(real: str) -> dict[str, str]:
     }
 
 
-@pytest.mark.parametrize(
-    "which",
-    ["unknown", "over-long", "very-long", "real-plus-suffix", "real-prefix", "upper-cased", "sql-ish", "like-wildcard"],
-)
-async def test_wrong_token_is_forbidden_and_changes_nothing(make_app, fake_telegram, fake_kie, which):
-    app = await make_app()
-    task, kie_id = await start_image(app, fake_telegram, fake_kie)
-    fake_kie.complete(kie_id)
-    token = _tokens(task.callback_token)[which]
-    assert token != task.callback_token
-    before = await snapshot(app, fake_kie, fake_telegram, [task.id], [1001])
-    async with httpx.AsyncClient(trust_env=False) as client:
-        response = await client.post(callback_url(app, token), json=fake_kie.callback_body(kie_id))
-    assert response.status_code == 403
-    await app.monitor.idle()
-    assert await snapshot(app, fake_kie, fake_telegram, [task.id], [1001]) == before
+WRONG_TOKENS = [
+    "unknown",
+    "over-long",
+    "very-long",
+    "real-plus-suffix",
+    "real-prefix",
+    "upper-cased",
+    "sql-ish",
+    "like-wildcard",
+]
+
+
+async def test_wrong_token_is_forbidden_and_changes_nothing(make_app, fake_telegram, fake_kie):
+    app = await make_app(**QUICK_CREATES, tuning=QUICK_MESSAGES)
+
+    async def check(name: str, user_id: int) -> None:
+        task, kie_id = await start_image(app, fake_telegram, fake_kie, user_id=user_id)
+        fake_kie.complete(kie_id)
+        token = _tokens(task.callback_token)[name]
+        assert token != task.callback_token
+        before = await snapshot(app, fake_kie, fake_telegram, [task.id], [user_id])
+        async with http_client() as client:
+            response = await client.post(callback_url(app, token), json=fake_kie.callback_body(kie_id))
+        assert response.status_code == 403
+        await app.monitor.idle()
+        assert await snapshot(app, fake_kie, fake_telegram, [task.id], [user_id]) == before
+
+    await check_each(app, WRONG_TOKENS, check)
 
 
 async def test_valid_token_naming_another_real_kie_task_is_forbidden(make_app, fake_telegram, fake_kie):
-    app = await make_app()
+    app = await make_app(**QUICK_CREATES)
     alice, alice_kie = await start_image(app, fake_telegram, fake_kie, user_id=1001)
     bob, bob_kie = await start_image(app, fake_telegram, fake_kie, user_id=1002)
     fake_kie.complete(alice_kie)
     fake_kie.complete(bob_kie)
     before = await snapshot(app, fake_kie, fake_telegram, [alice.id, bob.id], [1001, 1002])
-    async with httpx.AsyncClient(trust_env=False) as client:
+    async with http_client() as client:
         # Bob's token, Alice's (real, finished) task in the body.
         response = await client.post(callback_url(app, bob.callback_token), json=fake_kie.callback_body(alice_kie))
     assert response.status_code == 403
@@ -572,7 +643,9 @@ async def test_burst_of_users_against_kies_rate_limit_all_delivered_none_refunde
     fake_kie.auto_callback = True
     # Another client of the same Kie account has just used the window up.
     fake_kie.fail_next_create(429, "Rate limit exceeded", times=5)
-    app = await make_app(rate_limit=10, rate_period=0.5, poll_interval=0.2)
+    # Telegram's pace is not under test: at 25 messages a second the bot's ~120 would take most
+    # of the test's time, and without it the requests reach Kie's limit even closer together.
+    app = await make_app(rate_limit=10, rate_period=0.5, poll_interval=0.2, tuning=QUICK_MESSAGES)
     users = [2000 + i for i in range(25)]
 
     await asyncio.gather(
@@ -620,18 +693,21 @@ THROTTLES: dict[str, Callable[[Any], None]] = {
 }
 
 
-@pytest.mark.parametrize("name", list(THROTTLES))
-async def test_transient_create_refusals_are_retried_then_delivered_not_refunded(
-    make_app, fake_telegram, fake_kie, name
-):
-    app = await make_app(rate_limit=20, rate_period=0.5)  # production pacing is 0.5 s per create
-    THROTTLES[name](fake_kie)
-    task, kie_id = await start_image(app, fake_telegram, fake_kie)
-    assert len(creates(fake_kie)) == 4  # three refusals, then accepted
-    fake_kie.complete(kie_id)
-    assert await fake_kie.send_callback(kie_id) == 200
-    await app.monitor.idle()
-    assert len(ok(fake_telegram, "sendPhoto")) == 1
-    assert (await task_row(app, task.id)).state is TaskState.DONE
-    assert await ledger_kinds(app, task.id) == ["debit"]
-    assert await app.credits.balance(1001) == 8
+async def test_transient_create_refusals_are_retried_then_delivered_not_refunded(make_app, fake_telegram, fake_kie):
+    app = await make_app(**QUICK_CREATES, tuning=QUICK_MESSAGES)
+
+    async def check(name: str, user_id: int) -> None:
+        creates_before = len(creates(fake_kie))
+        photos_before = len(photo_chats(fake_telegram))
+        THROTTLES[name](fake_kie)
+        task, kie_id = await start_image(app, fake_telegram, fake_kie, user_id=user_id)
+        assert len(creates(fake_kie)) - creates_before == 4  # three refusals, then accepted
+        fake_kie.complete(kie_id)
+        assert await fake_kie.send_callback(kie_id) == 200
+        await app.monitor.idle()
+        assert photo_chats(fake_telegram)[photos_before:] == [user_id]
+        assert (await task_row(app, task.id)).state is TaskState.DONE
+        assert await ledger_kinds(app, task.id) == ["debit"]
+        assert await app.credits.balance(user_id) == 8
+
+    await check_each(app, THROTTLES, check)

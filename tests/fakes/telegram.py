@@ -1113,6 +1113,8 @@ class FakeTelegram:
 
         self._runner: web.AppRunner | None = None
         self._faults: dict[str, list[dict[str, Any]]] = {}
+        self._chat_faults: dict[tuple[str, int | str], list[dict[str, Any]]] = {}
+        self._held_answers: dict[str, list[asyncio.Event]] = {}
         self._results: dict[str, Any] = {}
         self._consumed: set[int] = set()
         self._call_event = asyncio.Event()
@@ -1262,6 +1264,34 @@ class FakeTelegram:
     def fail_next_flood(self, method: str, retry_after: int = 3, *, times: int = 1) -> None:
         description = f"Too Many Requests: retry after {retry_after}"
         self.fail_next(method, 429, description, retry_after=retry_after, times=times)
+
+    def fail_next_in_chat(
+        self,
+        method: str,
+        chat_id: int | str,
+        error_code: int,
+        description: str,
+        *,
+        retry_after: int | None = None,
+        times: int = 1,
+    ) -> None:
+        """Like :meth:`fail_next`, but only for valid calls of ``method`` addressed to ``chat_id``,
+        so a test with many chats busy at once knows whose call fails. Checked after validation
+        and after the method-wide faults of :meth:`fail_next`."""
+        name = self._canonical(method)
+        parameters = {"retry_after": retry_after} if retry_after is not None else None
+        for _ in range(times):
+            self._chat_faults.setdefault((name, chat_id), []).append(
+                {"error_code": error_code, "description": description, "parameters": parameters}
+            )
+
+    def hold_answer(self, method: str) -> asyncio.Event:
+        """Carry out the next call of ``method`` as usual (it is recorded and answered, so
+        ``wait_for`` sees it), but hold the HTTP reply until the returned event is set: Telegram
+        has done it and the bot does not know yet (a slow reply)."""
+        release = asyncio.Event()
+        self._held_answers.setdefault(self._canonical(method), []).append(release)
+        return release
 
     def set_result(self, method: str, result: Any | Callable[[Call], Any]) -> None:
         """Answer ``method`` with ``result`` (or ``result(call)``) after validation, instead of the
@@ -1729,6 +1759,10 @@ class FakeTelegram:
                 fault = faults.pop(0)
                 raise TelegramError(fault["error_code"], fault["description"], fault["parameters"])
             self._validate(call)
+            chat_faults = self._chat_faults.get((name, call.params.get("chat_id")))
+            if chat_faults:
+                fault = chat_faults.pop(0)
+                raise TelegramError(fault["error_code"], fault["description"], fault["parameters"])
             override = self._results.get(name)
             if override is not None:
                 result = override(call) if callable(override) else override
@@ -1744,6 +1778,9 @@ class FakeTelegram:
         call.status, call.response = status, body
         event, self._call_event = self._call_event, asyncio.Event()
         event.set()
+        held = self._held_answers.get(call.method)
+        if held:
+            await held.pop(0).wait()
         return _json_response(body, status)
 
     async def _read_params(self, request: web.Request, raw: dict[str, Any], parts: dict[str, UploadedFile]) -> None:
