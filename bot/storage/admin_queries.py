@@ -6,12 +6,9 @@ Like every repository it only runs statements inside the caller's unit of work
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
-from typing import Any
 
-import aiosqlite
-
+from bot.storage.base import Repo
 from bot.storage.records import OPEN_TASK_STATES, LedgerEntry, TaskRecord, TaskState, UserRecord
 
 _OPEN = ", ".join("?" for _ in OPEN_TASK_STATES)
@@ -63,22 +60,7 @@ class CreditTotals:
         return self.debited - self.refunded
 
 
-class AdminRepo:
-    def __init__(self, conn: aiosqlite.Connection) -> None:
-        self._conn = conn
-
-    async def _one(self, sql: str, params: Sequence[Any] = ()) -> aiosqlite.Row | None:
-        async with self._conn.execute(sql, params) as cur:
-            return await cur.fetchone()
-
-    async def _all(self, sql: str, params: Sequence[Any] = ()) -> Iterable[aiosqlite.Row]:
-        async with self._conn.execute(sql, params) as cur:
-            return await cur.fetchall()
-
-    async def _run(self, sql: str, params: Sequence[Any] = ()) -> int:
-        async with self._conn.execute(sql, params) as cur:
-            return cur.rowcount
-
+class AdminRepo(Repo):
     # -- users ---------------------------------------------------------------------------
 
     async def status(self, user_id: int) -> UserStatus | None:

@@ -4,7 +4,6 @@
 from __future__ import annotations
 
 import json
-from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -12,6 +11,7 @@ import aiosqlite
 
 from bot.errors import DuplicateRequestError, InsufficientCreditsError, UnknownUserError
 from bot.storage.admin_queries import AdminRepo
+from bot.storage.base import Repo
 from bot.storage.records import (
     OPEN_TASK_STATES,
     DeliveryRecord,
@@ -23,24 +23,7 @@ from bot.storage.records import (
 )
 
 
-class _Repo:
-    def __init__(self, conn: aiosqlite.Connection) -> None:
-        self._conn = conn
-
-    async def _one(self, sql: str, params: Sequence[Any] = ()) -> aiosqlite.Row | None:
-        async with self._conn.execute(sql, params) as cur:
-            return await cur.fetchone()
-
-    async def _all(self, sql: str, params: Sequence[Any] = ()) -> Iterable[aiosqlite.Row]:
-        async with self._conn.execute(sql, params) as cur:
-            return await cur.fetchall()
-
-    async def _run(self, sql: str, params: Sequence[Any] = ()) -> int:
-        async with self._conn.execute(sql, params) as cur:
-            return cur.rowcount
-
-
-class UserRepo(_Repo):
+class UserRepo(Repo):
     async def get(self, user_id: int) -> UserRecord | None:
         row = await self._one("SELECT * FROM users WHERE user_id = ?", (user_id,))
         return UserRecord.from_row(row) if row else None
@@ -69,7 +52,7 @@ class LedgerOutcome:
     balance: int
 
 
-class LedgerRepo(_Repo):
+class LedgerRepo(Repo):
     async def apply(
         self,
         *,
@@ -123,7 +106,7 @@ class LedgerRepo(_Repo):
         return [LedgerEntry.from_row(r) for r in rows]
 
 
-class TaskRepo(_Repo):
+class TaskRepo(Repo):
     async def create(
         self,
         *,
@@ -250,7 +233,7 @@ class TaskRepo(_Repo):
         return [TaskRecord.from_row(r) for r in rows]
 
 
-class DeliveryRepo(_Repo):
+class DeliveryRepo(Repo):
     async def add(
         self,
         task_id: int,
