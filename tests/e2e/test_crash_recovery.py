@@ -138,6 +138,16 @@ def update_confirmed(telegram: FakeTelegram) -> bool:
 # -- tests --------------------------------------------------------------------------------
 
 
+def assert_delivered_and_charged_once(bot_runner: BotRunner, kie_task_id: str) -> None:
+    """The SQLite file after a clean stop: one task, done, one debit, one file sent."""
+    db = read_db(bot_runner.db_path)
+    [task] = db["tasks"]
+    assert (task["state"], task["kie_task_id"]) == ("done", kie_task_id)
+    assert db["ledger"][task["id"]] == [("debit", -IMAGE_PRICE)]
+    assert [d["state"] for d in db["deliveries"][task["id"]]] == ["sent"]
+    assert db["balance"] == db["ledger_sum"] == STARTING_CREDITS - IMAGE_PRICE
+
+
 async def test_sigkill_between_submit_and_callback_delivers_once_after_restart(
     bot_runner: BotRunner, fake_telegram: FakeTelegram, fake_kie: FakeKie
 ) -> None:
@@ -173,12 +183,7 @@ async def test_sigkill_between_submit_and_callback_delivers_once_after_restart(
     assert len(kie_requests(fake_kie, CREATE_PATH)) == 1, "the task was sent to Kie again"
     assert [c.method for c in media_calls(fake_telegram)] == ["sendPhoto"]
     assert not texts(fake_telegram, "credits were returned")
-    db = read_db(bot_runner.db_path)
-    [task] = db["tasks"]
-    assert (task["state"], task["kie_task_id"]) == ("done", kie_task_id)
-    assert db["ledger"][task["id"]] == [("debit", -IMAGE_PRICE)]
-    assert [d["state"] for d in db["deliveries"][task["id"]]] == ["sent"]
-    assert db["balance"] == db["ledger_sum"] == STARTING_CREDITS - IMAGE_PRICE
+    assert_delivered_and_charged_once(bot_runner, kie_task_id)
 
 
 async def test_sigkill_after_delivery_sends_nothing_again_after_restart(
@@ -216,12 +221,7 @@ async def test_sigkill_after_delivery_sends_nothing_again_after_restart(
     assert len(texts(fake_telegram, "Done: your")) == 1
     assert not texts(fake_telegram, "credits were returned")
     assert len(kie_requests(fake_kie, CREATE_PATH)) == 1
-    db = read_db(bot_runner.db_path)
-    [task] = db["tasks"]
-    assert (task["state"], task["kie_task_id"]) == ("done", kie_task_id)
-    assert db["ledger"][task["id"]] == [("debit", -IMAGE_PRICE)]
-    assert [d["state"] for d in db["deliveries"][task["id"]]] == ["sent"]
-    assert db["balance"] == db["ledger_sum"] == STARTING_CREDITS - IMAGE_PRICE
+    assert_delivered_and_charged_once(bot_runner, kie_task_id)
 
 
 async def test_sigkill_after_debit_before_kie_answered_refunds_once_after_restart(
