@@ -30,17 +30,21 @@ from bot.services.generation import GenerationService, check_catalog
 from bot.services.kie_balance import KieBalanceWatch
 from bot.services.monitor import TaskMonitor
 from bot.services.notifier import Notifier
+from bot.services.outbox import Outbox, OutboxPolicy
 from bot.services.settlement import Settlement
 from bot.services.submitter import KieSubmitter
 from bot.storage import Database
 from bot.telegram.handlers import routers
+from bot.telegram.intake import UpdateIntake
 from bot.telegram.middlewares import (
+    BlockedChatsMiddleware,
     GroupAccessMiddleware,
     InFlightUpdates,
     PacingMiddleware,
     RetryAfterMiddleware,
     UserMiddleware,
 )
+from bot.telegram.notices import TelegramNoticeSender
 from bot.web.app import READINESS, CallbackView, create_web_app
 from kie import KieClient
 
@@ -63,6 +67,7 @@ class Tuning:
     # A broadcast edits its progress message every so many sends or seconds.
     broadcast_progress_every: int = 100
     broadcast_progress_interval: float = 10.0
+    outbox: OutboxPolicy = field(default_factory=OutboxPolicy)
     clock: Callable[[], float] = field(default=time.time)
 
 
@@ -76,8 +81,11 @@ class Application:
         self.texts = Translator()
         self.db = Database(settings.storage.database_path)
 
+        self.credits = CreditService(self.db, starting_credits=settings.billing.starting_credits, clock=clock)
+
         session = AiohttpSession(api=TelegramAPIServer.from_base(settings.telegram.api_base))
-        # Outer first: a retry after a 429 takes a new pacing slot.
+        # Outer first: a 403 is seen once, after retries; a retry after a 429 takes a new pacing slot.
+        session.middleware(BlockedChatsMiddleware(self.credits.mark_blocked))
         session.middleware(RetryAfterMiddleware())
         session.middleware(
             PacingMiddleware(
@@ -100,8 +108,8 @@ class Application:
         # Result files live on third-party hosts: a separate client without Kie's key.
         self.downloads = httpx.AsyncClient(timeout=httpx.Timeout(60.0, connect=10.0))
 
-        self.credits = CreditService(self.db, starting_credits=settings.billing.starting_credits, clock=clock)
-        self.notifier = Notifier(self.bot, self.db, self.texts, clock)
+        self.outbox = Outbox(self.db, TelegramNoticeSender(self.bot), policy=self.tuning.outbox, clock=clock)
+        self.notifier = Notifier(self.bot, self.db, self.texts, self.outbox, clock)
         self.settlement = Settlement(self.db, self.notifier, clock)
         self.delivery = DeliveryService(self.db, self.bot, self.notifier, self.kie, self.downloads, clock=clock)
         self.monitor = TaskMonitor(
@@ -136,11 +144,9 @@ class Application:
         )
         self.admin = AdminService(
             self.db,
-            self.bot,
             self.kie,
             self.settlement,
             self.notifier,
-            self.texts,
             admin_ids=settings.telegram.admin_ids,
             clock=clock,
         )
@@ -164,6 +170,7 @@ class Application:
         )
         self.updates = InFlightUpdates()
         self.dispatcher = self._build_dispatcher()
+        self.intake = UpdateIntake(self.db, self.dispatcher, self.bot, clock=clock)
         hmac_key = settings.kie.webhook_hmac_key
         self.web = create_web_app(
             CallbackView(self.db, self.monitor, hmac_key=hmac_key.get_secret_value() if hmac_key else None)
@@ -204,6 +211,7 @@ class Application:
         await self._web_runner.setup()
         site = web.TCPSite(self._web_runner, self.settings.web.web_host, self.settings.web.web_port)
         await site.start()
+        self.outbox.start()
         await self.monitor.start()
         self.kie_balance.start()
         log.info("web server on %s:%d", self.settings.web.web_host, self.web_port)
@@ -216,9 +224,11 @@ class Application:
         Whatever is cut off stays in SQLite for recovery at the next start."""
         self.web[READINESS].ready = False
         await self.updates.drain(timeout=self.tuning.shutdown_timeout)
+        await self.intake.wait_handled(timeout=self.tuning.shutdown_timeout)
         await self.kie_balance.stop()
         await self.broadcasts.stop(timeout=self.tuning.shutdown_timeout)
         await self.monitor.stop(timeout=self.tuning.shutdown_timeout)
+        await self.outbox.stop(timeout=self.tuning.shutdown_timeout)
         await self.delivery.drain(timeout=self.tuning.shutdown_timeout)
         if self._web_runner is not None:
             await self._web_runner.cleanup()

@@ -14,12 +14,8 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass
 
-from aiogram import Bot
-from aiogram.exceptions import TelegramAPIError, TelegramForbiddenError
-
 from bot.errors import BotError
-from bot.i18n import Translator
-from bot.services.notifier import Notifier, reply_target
+from bot.services.notifier import Notifier
 from bot.services.reasons import Reason
 from bot.services.settlement import Settlement
 from bot.storage import Database, TaskRecord, UserRecord
@@ -148,22 +144,18 @@ class AdminService:
     def __init__(
         self,
         db: Database,
-        bot: Bot,
         kie: KieClient,
         settlement: Settlement,
         notifier: Notifier,
-        texts: Translator,
         *,
         admin_ids: frozenset[int],
         clock: Callable[[], float] = time.time,
         kie_timeout: float = 10.0,
     ) -> None:
         self._db = db
-        self._bot = bot
         self._kie = kie
         self._settlement = settlement
         self._notifier = notifier
-        self._texts = texts
         self._admin_ids = admin_ids
         self._clock = clock
         self._kie_timeout = kie_timeout
@@ -267,32 +259,29 @@ class AdminService:
                 note="refunded by the operator",
                 now=now,
             )
-        if not outcome.applied:
+            # A new message: the progress message keeps saying what was delivered.
+            notice = (
+                await self._notifier.record(
+                    repo,
+                    task,
+                    "refund_by_operator",
+                    new_message=True,
+                    price=task.price,
+                    kind=("kind", task.kind),
+                    balance=outcome.balance,
+                )
+                if outcome.applied
+                else None
+            )
+        if notice is None:
             raise AdminError("admin_already_refunded", task_id=task.id)
         log.info("admin %d refunded delivered task %d (%d credits)", admin_id, task.id, task.price)
-        await self._tell_refunded(task, outcome.balance)
+        await self._notifier.send(notice)
         return RefundResult(task, was_open=False, balance=outcome.balance)
 
     async def _balance(self, user_id: int) -> int:
         async with self._db.read() as repo:
             return await repo.ledger.balance(user_id)
-
-    async def _tell_refunded(self, task: TaskRecord, balance: int) -> None:
-        """A new message (the progress message keeps saying what was delivered)."""
-        language = await self._notifier.language_of(task.user_id)
-        text = self._texts(
-            "refund_by_operator",
-            language,
-            price=task.price,
-            kind=self._texts(f"kind_{task.kind}", language),
-            balance=balance,
-        )
-        try:
-            await self._bot.send_message(text=text, **reply_target(task))
-        except TelegramForbiddenError:
-            await self._notifier.mark_blocked(task.user_id)
-        except TelegramAPIError as exc:
-            log.warning("could not tell user %d about the refund of task %d: %r", task.user_id, task.id, exc)
 
     # -- looking ------------------------------------------------------------------------
 

@@ -38,3 +38,8 @@ class CreditService:
     async def balance(self, user_id: int) -> int:
         async with self._db.read() as repo:
             return await repo.ledger.balance(user_id)
+
+    async def mark_blocked(self, user_id: int) -> None:
+        """Telegram said this user blocked the bot; writing to the bot again clears it."""
+        async with self._db.transaction() as repo:
+            await repo.users.mark_blocked(user_id, self._clock())

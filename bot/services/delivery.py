@@ -160,8 +160,7 @@ class DeliveryService:
             except TelegramEntityTooLarge as exc:  # a TelegramNetworkError, but a final "no"
                 last_error = f"{rung}: {exc}"
                 continue
-            except TelegramForbiddenError:
-                await self._notifier.chat_refused(task)
+            except TelegramForbiddenError:  # the session's BlockedChats middleware records who blocked us
                 await self._record_attempt(delivery, "bot was blocked or removed from the chat", failed=True)
                 return Outcome.FAILED
             except (TelegramRetryAfter, TelegramNetworkError, TelegramServerError) as exc:

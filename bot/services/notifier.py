@@ -1,4 +1,9 @@
-"""Talks to the requester about a task: one progress message, edited in place."""
+"""Talks to the requester about a task: one progress message, edited in place.
+
+Progress lines ("queued", "working") are best effort. A task's outcome is a notice in the
+outbox instead (``record``, in the settling transaction, then ``send``): it is retried
+until Telegram takes it, across restarts, so the user always learns how a request ended.
+"""
 
 from __future__ import annotations
 
@@ -12,7 +17,8 @@ from aiogram.exceptions import TelegramBadRequest, TelegramForbiddenError
 from aiogram.types import ReplyParameters
 
 from bot.i18n import Markup, Translator
-from bot.storage import Database, TaskRecord
+from bot.services.outbox import Outbox
+from bot.storage import Database, Repositories, TaskRecord
 
 log = logging.getLogger(__name__)
 
@@ -31,10 +37,13 @@ def reply_target(task: TaskRecord) -> dict[str, Any]:
 
 
 class Notifier:
-    def __init__(self, bot: Bot, db: Database, texts: Translator, clock: Callable[[], float] = time.time) -> None:
+    def __init__(
+        self, bot: Bot, db: Database, texts: Translator, outbox: Outbox, clock: Callable[[], float] = time.time
+    ) -> None:
         self._bot = bot
         self._db = db
         self.texts = texts
+        self._outbox = outbox
         self._clock = clock
 
     async def language_of(self, user_id: int) -> str:
@@ -42,15 +51,45 @@ class Notifier:
             user = await repo.users.get(user_id)
         return user.language if user else "en"
 
+    def render(self, language: str, key: str, **values: object) -> Markup:
+        """The text ``key`` in ``language``. A value given as a ``(prefix, name)`` pair is
+        itself a text, looked up as ``prefix_name``; a ``(key, {values})`` pair likewise."""
+        resolved = {}
+        for name, value in values.items():
+            if isinstance(value, tuple) and isinstance(value[1], dict):
+                resolved[name] = self.texts(value[0], language, **value[1])
+            elif isinstance(value, tuple):
+                resolved[name] = self.texts(f"{value[0]}_{value[1]}", language)
+            else:
+                resolved[name] = value
+        return self.texts(key, language, **resolved)
+
     async def tell(self, task: TaskRecord, key: str, **values: object) -> None:
-        """Show the text ``key`` in the requester's language. A value given as a
-        ``(prefix, name)`` pair is itself a text, looked up as ``prefix_name``."""
-        language = await self.language_of(task.user_id)
-        resolved = {
-            name: self.texts(f"{value[0]}_{value[1]}", language) if isinstance(value, tuple) else value
-            for name, value in values.items()
-        }
-        await self.show(task, self.texts(key, language, **resolved))
+        """Best effort: show the text ``key`` in the task's progress message."""
+        await self.show(task, self.render(await self.language_of(task.user_id), key, **values))
+
+    async def record(
+        self, repo: Repositories, task: TaskRecord, key: str, *, new_message: bool = False, **values: object
+    ) -> int:
+        """Put an outcome notice about ``task`` in the outbox, inside the caller's transaction
+        (so it exists exactly when the outcome does). It replaces the progress message unless
+        ``new_message``. Returns its id for ``send``."""
+        fresh = await repo.tasks.get(task.id) or task  # the progress message may be newer than ``task``
+        user = await repo.users.get(task.user_id)
+        text = self.render(user.language if user else "en", key, **values)
+        return await repo.outbox.add(
+            task_id=task.id,
+            chat_id=fresh.chat_id,
+            thread_id=fresh.thread_id,
+            reply_to=fresh.request_message_id,
+            edit_message_id=None if new_message else fresh.status_message_id,
+            text=text,
+            now=self._clock(),
+        )
+
+    async def send(self, notice_id: int) -> None:
+        """Send a recorded notice now; if Telegram cannot take it, the outbox keeps trying."""
+        await self._outbox.send_now(notice_id)
 
     async def show(self, task: TaskRecord, text: Markup) -> None:
         """Put ``text`` in the task's progress message, or send one if there is none.
@@ -72,18 +111,6 @@ class Notifier:
             async with self._db.transaction() as repo:
                 await repo.tasks.set_status_message(task.id, sent.message_id)
         except TelegramForbiddenError:
-            await self.chat_refused(task)
-        except Exception as exc:  # a status line must never break settlement
-            log.warning("could not tell user %d about task %d: %r", task.user_id, task.id, exc)
-
-    async def chat_refused(self, task: TaskRecord) -> None:
-        """Telegram answered 403 for the task's chat. Only a private chat means the user
-        blocked the bot; in a group the bot was removed, which says nothing about them."""
-        if task.chat_id == task.user_id:
-            await self.mark_blocked(task.user_id)
-        else:
-            log.info("bot can no longer write to chat %d (task %d)", task.chat_id, task.id)
-
-    async def mark_blocked(self, user_id: int) -> None:
-        async with self._db.transaction() as repo:
-            await repo.users.mark_blocked(user_id, self._clock())
+            pass  # the session's BlockedChats middleware has recorded and logged it
+        except Exception as exc:  # a progress line must never break the request
+            log.warning("could not show progress of task %d to user %d: %r", task.id, task.user_id, exc)

@@ -1,4 +1,5 @@
 """Closing a task exactly once: credits kept when a result was delivered, else refunded.
+The user's notice of the outcome is written to the outbox in the same transaction.
 
 ``TaskRepo.finish`` only moves an *open* task to a final state, and the refund's ledger
 key is unique per task, so a repeated callback, poll or restart can never settle twice.
@@ -40,12 +41,16 @@ class Settlement:
                 now=now,
                 note=str(reason),
             )
+            notice = await self._notifier.record(
+                repo,
+                task,
+                "status_failed",
+                reason=(reason.key, {"detail": reason.detail or ""}),
+                price=task.price,
+                balance=outcome.balance,
+            )
         log.info("task %d failed (%s); %d credits refunded", task.id, reason, task.price)
-        language = await self._notifier.language_of(task.user_id)
-        reason_text = self._notifier.texts(reason.key, language, detail=reason.detail or "")
-        await self._notifier.tell(
-            await self._fresh(task), "status_failed", reason=reason_text, price=task.price, balance=outcome.balance
-        )
+        await self._notifier.send(notice)
         return True
 
     async def complete(self, task: TaskRecord) -> bool:
@@ -59,11 +64,7 @@ class Settlement:
         async with self._db.transaction() as repo:
             if not await repo.tasks.finish(task.id, TaskState.DONE, error=None, now=self._clock()):
                 return False
+            notice = await self._notifier.record(repo, task, "status_done", kind=("kind", task.kind), price=task.price)
         log.info("task %d delivered (%d files)", task.id, len(deliveries))
-        await self._notifier.tell(await self._fresh(task), "status_done", kind=("kind", task.kind), price=task.price)
+        await self._notifier.send(notice)
         return True
-
-    async def _fresh(self, task: TaskRecord) -> TaskRecord:
-        """The record as stored now (its progress message may have changed since it was read)."""
-        async with self._db.read() as repo:
-            return await repo.tasks.get(task.id) or task

@@ -31,6 +31,12 @@ class DeliveryState(StrEnum):
     FAILED = "failed"
 
 
+class NoticeState(StrEnum):
+    PENDING = "pending"  # not yet taken by Telegram
+    SENT = "sent"
+    DROPPED = "dropped"  # cannot be delivered (blocked, chat gone) or given up after long retrying
+
+
 class _Record:
     """Built from a row by field name; ``_convert`` turns stored values into Python ones."""
 
@@ -114,3 +120,28 @@ class DeliveryRecord(_Record):
     attempts: int
 
     _convert = {"state": DeliveryState}
+
+
+@dataclass(frozen=True, slots=True)
+class NoticeRecord(_Record):
+    """A message from the outbox (see migration 0005)."""
+
+    id: int
+    task_id: int | None
+    chat_id: int
+    thread_id: int | None
+    reply_to: int | None
+    edit_message_id: int | None
+    text: str
+    state: NoticeState
+    attempts: int
+
+    _convert = {"state": NoticeState}
+
+
+@dataclass(frozen=True, slots=True)
+class InboxEntry(_Record):
+    """An update recorded before it was confirmed to Telegram (see migration 0005)."""
+
+    update_id: int
+    body: str

@@ -12,6 +12,7 @@ import aiosqlite
 from bot.errors import DuplicateRequestError, InsufficientCreditsError, UnknownUserError
 from bot.storage.admin_queries import AdminRepo
 from bot.storage.base import Repo
+from bot.storage.messaging import InboxRepo, OutboxRepo
 from bot.storage.records import (
     OPEN_TASK_STATES,
     DeliveryRecord,
@@ -292,3 +293,5 @@ class Repositories:
         self.tasks = TaskRepo(conn)
         self.deliveries = DeliveryRepo(conn)
         self.admin = AdminRepo(conn)
+        self.inbox = InboxRepo(conn)
+        self.outbox = OutboxRepo(conn)

@@ -77,7 +77,7 @@ class CallbackView:
 
 async def healthz(request: web.Request) -> web.Response:
     if request.app[READINESS].ready:
-        return web.json_response({"status": "ok"})
+        return web.json_response({"status": "ready"})
     return web.json_response({"status": "starting"}, status=503)
 
 

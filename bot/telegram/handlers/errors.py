@@ -1,11 +1,16 @@
-"""Last line of defence: an unexpected error is logged and the user hears about it."""
+"""Last line of defence: an unexpected error is logged and the user hears about it, once.
+
+A 403 gets no answer at all: the chat has just refused a message, and another one would be
+refused too (the session's BlockedChats middleware has logged and recorded it). Nor does a
+failure of the apology itself lead anywhere: it is logged, never retried.
+"""
 
 from __future__ import annotations
 
 import logging
 
 from aiogram import Router
-from aiogram.exceptions import TelegramAPIError
+from aiogram.exceptions import TelegramAPIError, TelegramForbiddenError
 from aiogram.types import ErrorEvent
 
 from bot.i18n import Translator
@@ -14,14 +19,20 @@ log = logging.getLogger(__name__)
 
 
 async def on_error(event: ErrorEvent, texts: Translator) -> bool:
-    log.error("update %s failed", event.update.update_id, exc_info=event.exception)
-    message = event.update.message
-    if message is not None:
-        try:
-            language = message.from_user.language_code if message.from_user else None
-            await message.reply(texts("internal_error", language))
-        except TelegramAPIError:
-            pass
+    update = event.update
+    if isinstance(event.exception, TelegramForbiddenError):
+        log.info("update %s: the chat refused our answer (%s)", update.update_id, event.exception.message)
+        return True
+    log.error("update %s failed", update.update_id, exc_info=event.exception)
+    try:
+        if update.message is not None:
+            sender = update.message.from_user
+            await update.message.reply(texts("internal_error", sender.language_code if sender else None))
+        elif update.callback_query is not None:
+            query = update.callback_query
+            await query.answer(texts("internal_error", query.from_user.language_code), show_alert=True)
+    except TelegramAPIError as exc:
+        log.info("update %s: could not say so either (%s)", update.update_id, exc)
     return True
 
 

@@ -1,7 +1,15 @@
+from bot.telegram.middlewares.blocked_chats import BlockedChatsMiddleware
 from bot.telegram.middlewares.group_access import GroupAccessMiddleware
 from bot.telegram.middlewares.in_flight import InFlightUpdates
 from bot.telegram.middlewares.pacing import PacingMiddleware
 from bot.telegram.middlewares.retry_after import RetryAfterMiddleware
 from bot.telegram.middlewares.user import UserMiddleware
 
-__all__ = ["GroupAccessMiddleware", "InFlightUpdates", "PacingMiddleware", "RetryAfterMiddleware", "UserMiddleware"]
+__all__ = [
+    "BlockedChatsMiddleware",
+    "GroupAccessMiddleware",
+    "InFlightUpdates",
+    "PacingMiddleware",
+    "RetryAfterMiddleware",
+    "UserMiddleware",
+]

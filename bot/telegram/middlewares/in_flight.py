@@ -16,6 +16,9 @@ from aiogram.types import TelegramObject
 
 log = logging.getLogger(__name__)
 
+# What an update not taken because shutdown began returns (not handled: replay it later).
+NOT_TAKEN = object()
+
 
 class InFlightUpdates(BaseMiddleware):
     def __init__(self) -> None:
@@ -37,7 +40,7 @@ class InFlightUpdates(BaseMiddleware):
         data: dict[str, Any],
     ) -> Any:
         if not self._accepting:
-            return None  # polling has stopped; a webhook answers 503 before reaching here
+            return NOT_TAKEN  # polling has stopped; a webhook answers 503 before reaching here
         task = asyncio.current_task()
         assert task is not None
         self._running.add(task)
