@@ -93,17 +93,17 @@ class Outbox:
         self._wake.set()
 
     async def idle(self) -> None:
-        """Wait until no attempt runs and nothing is due now (for tests and shutdown)."""
+        """Wait until every notice is sent or dropped (for tests: give them a short backoff)."""
         while True:
             if self._attempts:
                 await asyncio.gather(*self._attempts, return_exceptions=True)
                 continue
             async with self._db.read() as repo:
-                due = await repo.outbox.due(self._clock(), limit=1)
-            if not due:
+                next_at = await repo.outbox.next_due_at()
+            if next_at is None:
                 return
             self.wake()
-            await asyncio.sleep(0.01)
+            await asyncio.sleep(min(max(next_at - self._clock(), 0.0), 0.05) + 0.001)
 
     # -- sending -----------------------------------------------------------------------
 

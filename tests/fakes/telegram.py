@@ -1060,6 +1060,14 @@ def image_info(data: bytes) -> tuple[str, int | None, int | None] | None:
 # --------------------------------------------------------------------------------------------
 
 
+@dataclass
+class HeldRequest:
+    """See :meth:`FakeTelegram.hold_request`."""
+
+    arrived: asyncio.Event
+    release: asyncio.Event
+
+
 class FakeTelegram:
     """Fake Bot API server; see the module docstring.
 
@@ -1115,6 +1123,7 @@ class FakeTelegram:
         self._faults: dict[str, list[dict[str, Any]]] = {}
         self._chat_faults: dict[tuple[str, int | str], list[dict[str, Any]]] = {}
         self._held_answers: dict[str, list[asyncio.Event]] = {}
+        self._held_requests: dict[str, list[HeldRequest]] = {}
         self._results: dict[str, Any] = {}
         self._consumed: set[int] = set()
         self._call_event = asyncio.Event()
@@ -1292,6 +1301,14 @@ class FakeTelegram:
         release = asyncio.Event()
         self._held_answers.setdefault(self._canonical(method), []).append(release)
         return release
+
+    def hold_request(self, method: str) -> HeldRequest:
+        """Hold the next call of ``method`` before Telegram looks at it, until ``release`` is
+        set (``arrived`` is set when it comes). If the bot has gone by then (killed), the call is
+        dropped unseen, as if it had never been sent."""
+        held = HeldRequest(asyncio.Event(), asyncio.Event())
+        self._held_requests.setdefault(self._canonical(method), []).append(held)
+        return held
 
     def set_result(self, method: str, result: Any | Callable[[Call], Any]) -> None:
         """Answer ``method`` with ``result`` (or ``result(call)``) after validation, instead of the
@@ -1747,6 +1764,13 @@ class FakeTelegram:
             body_error = exc
         sent_name = request.match_info["method"]
         name = self.schema.canonical(sent_name)
+        waiting = self._held_requests.get(name or "")
+        if waiting:
+            held = waiting.pop(0)
+            held.arrived.set()
+            await held.release.wait()
+            if request.transport is None or request.transport.is_closing():
+                return web.Response(status=499)  # the bot is gone: nobody sent this call
         call = Call(method=name or sent_name, params=dict(raw), raw=raw, parts=parts, http_method=request.method)
         self.calls.append(call)
         try:
