@@ -2,18 +2,56 @@
 
 from __future__ import annotations
 
+import argparse
 import asyncio
 import logging
 import secrets
 import sys
+from collections.abc import Sequence
 
-from bot.catalog import CatalogError
+DISTRIBUTION = "kie-telegram-bot"
+
+
+def _version() -> str:
+    from importlib.metadata import PackageNotFoundError, version
+
+    try:
+        return version(DISTRIBUTION)
+    except PackageNotFoundError:
+        return "unknown (not installed)"
+
+
+def _parser() -> argparse.ArgumentParser:
+    from bot.config import required_variables
+
+    required = "\n".join(f"  {name:<12} {meaning}" for name, meaning in required_variables().items())
+    parser = argparse.ArgumentParser(
+        prog="kie-bot",
+        description="Telegram bot that turns a one-line request into an AI image, video or song via Kie.ai.",
+        epilog=(
+            "Configured by environment variables (also read from .env in the working directory).\n"
+            f"Required:\n{required}\n"
+            "Every other variable has a default; see the Configuration section of README.md.\n"
+            "A missing or invalid variable stops the bot at start with exit code 2."
+        ),
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    parser.add_argument("--version", action="version", version=f"%(prog)s {_version()}")
+    return parser
 
 
 def _configure_logging() -> None:
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
     # httpx logs every request URL at INFO; keep logs about the bot, not the plumbing.
     logging.getLogger("httpx").setLevel(logging.WARNING)
+
+
+def _error_text(exc: Exception) -> str:
+    """One problem: one line. Several: a header and one indented line each."""
+    lines = str(exc).splitlines() or [""]
+    if len(lines) == 1:
+        return f"configuration error: {lines[0]}"
+    return "configuration error:\n" + "\n".join(f"  {line}" for line in lines)
 
 
 async def _serve() -> None:
@@ -36,14 +74,18 @@ async def _serve() -> None:
         await app.stop()
 
 
-def main() -> None:
+def main(argv: Sequence[str] | None = None) -> None:
+    # --help, --version and usage errors exit here, before any logging, settings or I/O.
+    _parser().parse_args(argv)
+
+    from bot.catalog import CatalogError
     from bot.config import ConfigError
 
     _configure_logging()
     try:
         asyncio.run(_serve())
     except (ConfigError, CatalogError) as exc:
-        print(f"configuration error: {exc}", file=sys.stderr)
+        print(_error_text(exc), file=sys.stderr)
         sys.exit(2)
     except KeyboardInterrupt:
         pass

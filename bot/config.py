@@ -1,11 +1,12 @@
 """Configuration from environment variables (also read from ``.env``), one class per concern.
 
-The variable names are a public contract (see README). ``load_settings`` turns any
-problem into a :class:`ConfigError` whose message names the variable.
+The variable names are a public contract (see README). ``load_settings`` reads every
+concern and turns all problems into one :class:`ConfigError` naming each bad variable.
 """
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from pathlib import Path
 from typing import Annotated, Any, ClassVar, Literal
 
@@ -15,7 +16,11 @@ from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
 
 class ConfigError(Exception):
-    pass
+    """Bad configuration; the message has one ``VARIABLE: reason`` line per problem."""
+
+    def __init__(self, problems: str | Sequence[str]) -> None:
+        self.problems = [problems] if isinstance(problems, str) else list(problems)
+        super().__init__("\n".join(self.problems))
 
 
 class _Env(BaseSettings):
@@ -27,7 +32,7 @@ def _strip_slash(url: AnyHttpUrl) -> str:
 
 
 class TelegramSettings(_Env):
-    bot_token: SecretStr = Field(min_length=1)
+    bot_token: SecretStr = Field(min_length=1, description="Telegram bot token from @BotFather")
     telegram_api_url: AnyHttpUrl = AnyHttpUrl("https://api.telegram.org")
     telegram_mode: Literal["polling", "webhook"] = "polling"
     admin_ids: Annotated[frozenset[int], NoDecode] = frozenset()
@@ -61,7 +66,7 @@ class TelegramSettings(_Env):
 class KieSettings(_Env):
     model_config = SettingsConfigDict(env_prefix="KIE_")
 
-    api_key: SecretStr = Field(min_length=1)
+    api_key: SecretStr = Field(min_length=1, description="Kie.ai API key")
     api_url: AnyHttpUrl = AnyHttpUrl("https://api.kie.ai")
     upload_url: AnyHttpUrl = AnyHttpUrl("https://kieai.redpandaai.co")
     poll_interval: float = Field(30.0, gt=0, le=3600)
@@ -82,7 +87,7 @@ class KieSettings(_Env):
 
 
 class WebSettings(_Env):
-    public_url: AnyHttpUrl
+    public_url: AnyHttpUrl = Field(description="public https base URL of this bot's web server")
     web_host: str = "0.0.0.0"
     web_port: int = Field(8080, ge=0, le=65535)
 
@@ -122,14 +127,38 @@ def _variable(cls: type[_Env], error: ErrorDetails) -> str:
     return f"{prefix}{field}".upper()
 
 
+def _problem(cls: type[_Env], error: ErrorDetails) -> str:
+    # Only pydantic's ``msg``, never its ``input``: the value may be a secret.
+    reason = "required but not set" if error["type"] == "missing" else error["msg"]
+    return f"{_variable(cls, error)}: {reason}"
+
+
+def required_variables() -> dict[str, str]:
+    """The variables that have no default (name → short meaning), in concern and field order."""
+    return {
+        f"{cls.model_config.get('env_prefix', '')}{name}".upper(): field.description or ""
+        for cls in Settings._concerns.values()
+        for name, field in cls.model_fields.items()
+        if field.is_required()
+    }
+
+
 def load_settings(**env_file: Any) -> Settings:
-    """Read every concern; raise ConfigError naming the first bad variable."""
+    """Read every concern; raise one ConfigError naming every bad variable.
+
+    Problems are listed in concern order (telegram, kie, web, billing, storage), then
+    in field declaration order, one ``VARIABLE: reason`` line each.
+    """
     loaded: dict[str, _Env] = {}
+    problems: list[str] = []
     for name, cls in Settings._concerns.items():
         try:
             loaded[name] = cls(**env_file)
         except ValidationError as exc:
-            error = exc.errors()[0]
-            reason = "required but not set" if error["type"] == "missing" else error["msg"]
-            raise ConfigError(f"{_variable(cls, error)}: {reason}") from None
+            for error in exc.errors(include_input=False, include_url=False):
+                problem = _problem(cls, error)
+                if problem not in problems:
+                    problems.append(problem)
+    if problems:
+        raise ConfigError(problems)
     return Settings.model_validate(loaded)

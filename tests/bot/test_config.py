@@ -1,4 +1,4 @@
-"""Configuration errors stop the program with one line naming the variable."""
+"""Configuration errors stop the program with one message naming every bad variable."""
 
 from __future__ import annotations
 
@@ -93,8 +93,65 @@ def test_dotenv_file_is_read(monkeypatch, tmp_path):
     assert load_settings().billing.starting_credits == 42
 
 
-def test_missing_variable_message(monkeypatch, tmp_path):
+def _only(monkeypatch, tmp_path, env: dict[str, str]) -> None:
+    """Run in an empty directory (no ``.env``) with just ``env`` among the bot's variables."""
     monkeypatch.chdir(tmp_path)
-    monkeypatch.delenv("BOT_TOKEN", raising=False)
+    for key in os.environ:
+        if key.startswith(("BOT_", "KIE_", "TELEGRAM_", "WEB_", "PUBLIC_", "ADMIN_", "STARTING_", "DATABASE_")):
+            monkeypatch.delenv(key)
+    for key, value in env.items():
+        monkeypatch.setenv(key, value)
+
+
+def test_missing_variable_message(monkeypatch, tmp_path):
+    _only(monkeypatch, tmp_path, {k: v for k, v in GOOD_ENV.items() if k != "BOT_TOKEN"})
     with pytest.raises(ConfigError, match="^BOT_TOKEN: required but not set$"):
         load_settings()
+
+
+def test_every_missing_variable_is_named_at_once(monkeypatch, tmp_path):
+    _only(monkeypatch, tmp_path, {})
+    with pytest.raises(ConfigError) as info:
+        load_settings()
+    assert str(info.value).splitlines() == [
+        "BOT_TOKEN: required but not set",
+        "KIE_API_KEY: required but not set",
+        "PUBLIC_URL: required but not set",
+    ]
+    assert info.value.problems == str(info.value).splitlines()
+
+
+def test_invalid_and_missing_variables_are_both_named(monkeypatch, tmp_path):
+    _only(monkeypatch, tmp_path, {**GOOD_ENV, "WEB_PORT": "eighty", "STARTING_CREDITS": "-3"})
+    monkeypatch.delenv("KIE_API_KEY")
+    with pytest.raises(ConfigError) as info:
+        load_settings()
+    variables = [line.split(":", 1)[0] for line in str(info.value).splitlines()]
+    # Concern order (telegram, kie, web, billing, storage), then field order.
+    assert variables == ["KIE_API_KEY", "WEB_PORT", "STARTING_CREDITS"]
+    assert "KIE_API_KEY: required but not set" in str(info.value).splitlines()
+
+
+def test_secret_values_are_never_echoed(monkeypatch, tmp_path):
+    token, hmac_key = "not-a-token-SECRET-1234", "SECRET-HMAC"
+    _only(
+        monkeypatch,
+        tmp_path,
+        {"BOT_TOKEN": token, "KIE_API_KEY": "kie-secret", "KIE_WEBHOOK_HMAC_KEY": hmac_key, "WEB_PORT": "eighty"},
+    )
+    with pytest.raises(ConfigError) as info:
+        load_settings()
+    message = str(info.value)
+    assert [line.split(":", 1)[0] for line in message.splitlines()] == ["BOT_TOKEN", "PUBLIC_URL", "WEB_PORT"]
+    for secret in (token, "SECRET", "kie-secret", hmac_key):
+        assert secret not in message
+    assert info.value.__cause__ is None and info.value.__context__ is None
+
+
+def test_two_bad_settings_exit_with_one_block(tmp_path):
+    result = run_bot({**GOOD_ENV, "BOT_TOKEN": "oops-SECRET", "WEB_PORT": "eighty"}, tmp_path)
+    assert result.returncode == 2
+    lines = result.stderr.strip().splitlines()
+    assert lines[0] == "configuration error:", result.stderr
+    assert [line.split(":", 1)[0] for line in lines[1:]] == ["  BOT_TOKEN", "  WEB_PORT"], result.stderr
+    assert "Traceback" not in result.stderr and "SECRET" not in result.stderr
