@@ -21,8 +21,7 @@ log = logging.getLogger(__name__)
 async def on_error(event: ErrorEvent, texts: Translator) -> bool:
     update = event.update
     if isinstance(event.exception, TelegramForbiddenError):
-        log.info("update %s: the chat refused our answer (%s)", update.update_id, event.exception.message)
-        return True
+        return True  # already logged (one line) and recorded by the session's BlockedChats middleware
     log.error("update %s failed", update.update_id, exc_info=event.exception)
     try:
         if update.message is not None:
