@@ -21,7 +21,6 @@ from aiohttp import web
 
 from bot.catalog import Catalog, load_catalog
 from bot.config import Settings
-from bot.i18n import Translator
 from bot.services.admin import AdminService
 from bot.services.broadcast import Broadcaster
 from bot.services.credits import CreditService
@@ -34,17 +33,22 @@ from bot.services.outbox import Outbox, OutboxPolicy
 from bot.services.settlement import Settlement
 from bot.services.submitter import KieSubmitter
 from bot.storage import Database
+from bot.telegram.broadcasts import TelegramBroadcastChannel
+from bot.telegram.files import TelegramFileSender
 from bot.telegram.handlers import routers
+from bot.telegram.i18n import Translator
 from bot.telegram.intake import UpdateIntake
 from bot.telegram.middlewares import (
     BlockedChatsMiddleware,
     GroupAccessMiddleware,
     InFlightUpdates,
     PacingMiddleware,
+    RefusalsMiddleware,
     RetryAfterMiddleware,
     UserMiddleware,
 )
 from bot.telegram.notices import TelegramNoticeSender
+from bot.telegram.progress import TelegramProgress
 from bot.web.app import READINESS, CallbackView, create_web_app
 from kie import KieClient
 
@@ -108,10 +112,13 @@ class Application:
         # Result files live on third-party hosts: a separate client without Kie's key.
         self.downloads = httpx.AsyncClient(timeout=httpx.Timeout(60.0, connect=10.0))
 
-        self.outbox = Outbox(self.db, TelegramNoticeSender(self.bot), policy=self.tuning.outbox, clock=clock)
-        self.notifier = Notifier(self.bot, self.db, self.texts, self.outbox, clock)
+        # The Telegram side of the services' ports: wording and Bot API calls live there.
+        notices = TelegramNoticeSender(self.bot, self.texts)
+        self.outbox = Outbox(self.db, notices, policy=self.tuning.outbox, clock=clock)
+        self.notifier = Notifier(self.db, TelegramProgress(self.bot, self.texts), self.outbox, clock)
         self.settlement = Settlement(self.db, self.notifier, clock)
-        self.delivery = DeliveryService(self.db, self.bot, self.notifier, self.kie, self.downloads, clock=clock)
+        files = TelegramFileSender(self.bot, self.texts)
+        self.delivery = DeliveryService(self.db, files, self.kie, self.downloads, clock=clock)
         self.monitor = TaskMonitor(
             self.db,
             self.kie,
@@ -152,8 +159,7 @@ class Application:
         )
         self.broadcasts = Broadcaster(
             self.db,
-            self.bot,
-            self.texts,
+            TelegramBroadcastChannel(self.bot, self.texts),
             progress_every=self.tuning.broadcast_progress_every,
             progress_interval=self.tuning.broadcast_progress_interval,
             clock=clock,
@@ -161,8 +167,7 @@ class Application:
         self.kie_balance = KieBalanceWatch(
             self.db,
             self.kie,
-            self.bot,
-            self.texts,
+            self.notifier,
             admin_ids=settings.telegram.admin_ids,
             threshold=settings.kie.low_balance,
             interval=settings.kie.balance_check_interval,
@@ -195,6 +200,9 @@ class Application:
         # Inner middleware: only messages some handler takes touch the database.
         dp.message.middleware(UserMiddleware(self.credits, self.admin))
         dp.callback_query.middleware(UserMiddleware(self.credits, self.admin))
+        # After the user is known: a refused request is answered in their language.
+        dp.message.middleware(RefusalsMiddleware(self.texts))
+        dp.callback_query.middleware(RefusalsMiddleware(self.texts))
         dp.include_routers(*routers(self.catalog))
         return dp
 

@@ -21,19 +21,46 @@ class UnknownUserError(BotError):
 
 
 class PromptTooLongError(BotError):
-    def __init__(self, limit: int, length: int) -> None:
+    def __init__(self, limit: int, length: int, model: str = "") -> None:
         super().__init__(f"prompt has {length} characters, the model takes {limit}")
         self.limit = limit
         self.length = length
+        self.model = model  # the model's display name
+
+
+class PromptMissingError(BotError):
+    """A generation command with nothing to generate."""
+
+    def __init__(self, command: str, kind: str, price: int) -> None:
+        super().__init__(f"/{command} without a prompt")
+        self.command = command
+        self.kind = kind
+        self.price = price
+
+
+class OptionProblemError(BotError):
+    """An ``--option`` or a choice the model does not have."""
+
+    def __init__(
+        self, model: str, option: str, *, key: str | None, label: str | None, choices: tuple[str, ...], known: str
+    ) -> None:
+        super().__init__(f"{model}: no option or choice --{option}")
+        self.model = model  # display name
+        self.option = option  # as typed (unknown), or the option's flag (bad choice)
+        self.key = key  # the catalog's option key; None: the model has no such option
+        self.label = label
+        self.choices = choices
+        self.known = known  # the model's options, e.g. "--ar, --res"
 
 
 class GroupCapReachedError(BotError):
     """The group has spent its daily credit cap (``GROUP_DAILY_CREDITS``)."""
 
-    def __init__(self, cap: int, spent: int) -> None:
+    def __init__(self, cap: int, spent: int, price: int = 0) -> None:
         super().__init__(f"group spent {spent} of its {cap} credits today")
         self.cap = cap
         self.spent = spent
+        self.price = price
 
 
 class DuplicateRequestError(BotError):
@@ -41,3 +68,11 @@ class DuplicateRequestError(BotError):
 
     def __init__(self, chat_id: int, message_id: int | None) -> None:
         super().__init__(f"message {message_id} in chat {chat_id} was already handled")
+
+
+class UnknownModelError(BotError):
+    """No model answers to this command (the catalog changed under a redelivered update)."""
+
+    def __init__(self, command: str) -> None:
+        super().__init__(f"no model for /{command}")
+        self.command = command

@@ -12,27 +12,14 @@ from __future__ import annotations
 import re
 import tomllib
 from collections.abc import Mapping
-from enum import StrEnum
 from importlib import resources
 from pathlib import Path
 from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
-from kie import Family, MediaKind
-
-
-class Kind(StrEnum):
-    """What a user asks for; each has its own command for the default model."""
-
-    IMAGE = "image"
-    VIDEO = "video"
-    SONG = "song"
-
-    @property
-    def media(self) -> MediaKind:
-        return {Kind.IMAGE: MediaKind.IMAGE, Kind.VIDEO: MediaKind.VIDEO, Kind.SONG: MediaKind.AUDIO}[self]
-
+from bot.domain import Kind
+from kie import Family
 
 # Commands the bot itself uses (now or planned); a model cannot take one of them.
 RESERVED_COMMANDS = frozenset(

@@ -14,11 +14,13 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass
 
+from bot.domain import LedgerKind
 from bot.errors import BotError
 from bot.services.notifier import Notifier
-from bot.services.reasons import Reason
+from bot.services.ports import NoticeKind
+from bot.services.reasons import OPERATOR_REFUND
 from bot.services.settlement import Settlement
-from bot.storage import Database, TaskRecord, UserRecord
+from bot.storage import Database, TaskRecord, UserRecord, ledger_key
 from bot.storage.admin_queries import CreditTotals, KindCounts, TaskLine, UserCounts, UserStatus
 from kie import KieClient, KieError
 
@@ -26,7 +28,6 @@ log = logging.getLogger(__name__)
 
 MAX_GRANT = 1_000_000  # credits per /grant, either way; more is surely a typo
 RECENT_TASKS = 10
-OPERATOR_REFUND = Reason("reason_operator_refund")
 DAY = 86_400.0
 
 _INTEGER = re.compile(r"[+-]?\d+")
@@ -180,9 +181,11 @@ class AdminService:
 
     # -- credits ------------------------------------------------------------------------
 
-    async def grant(self, *, admin_id: int, ref: UserRef, amount: int, op_key: str) -> GrantResult:
-        """Add ``amount`` credits, or take up to ``-amount`` (never below zero). ``op_key``
-        names the command, so a redelivered update changes nothing the second time."""
+    async def grant(self, *, admin_id: int, ref: UserRef, amount: int, request: tuple[int, int]) -> GrantResult:
+        """Add ``amount`` credits, or take up to ``-amount`` (never below zero). ``request``
+        (chat id, message id) names the command, so a redelivered update changes nothing
+        the second time."""
+        op_key = ledger_key(LedgerKind.GRANT, *request)
         user = await self.find_user(ref)
         now = self._clock()
         async with self._db.transaction() as repo:
@@ -198,7 +201,7 @@ class AdminService:
             outcome = await repo.ledger.apply(
                 user_id=user.user_id,
                 delta=delta,
-                kind="grant",
+                kind=LedgerKind.GRANT,
                 op_key=op_key,
                 actor_id=admin_id,
                 note=note,
@@ -252,8 +255,8 @@ class AdminService:
             outcome = await repo.ledger.apply(
                 user_id=task.user_id,
                 delta=task.price,
-                kind="refund",
-                op_key=f"refund:task:{task.id}",
+                kind=LedgerKind.REFUND,
+                op_key=ledger_key(LedgerKind.REFUND, task.id),
                 task_id=task.id,
                 actor_id=admin_id,
                 note="refunded by the operator",
@@ -262,13 +265,7 @@ class AdminService:
             # A new message: the progress message keeps saying what was delivered.
             notice = (
                 await self._notifier.record(
-                    repo,
-                    task,
-                    "refund_by_operator",
-                    new_message=True,
-                    price=task.price,
-                    kind=("kind", task.kind),
-                    balance=outcome.balance,
+                    repo, task, NoticeKind.OPERATOR_REFUND, new_message=True, balance=outcome.balance
                 )
                 if outcome.applied
                 else None

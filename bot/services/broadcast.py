@@ -18,51 +18,25 @@ import contextlib
 import logging
 import time
 from collections.abc import Callable
-from dataclasses import dataclass
 
-from aiogram import Bot
-from aiogram.exceptions import TelegramAPIError, TelegramForbiddenError
-from aiogram.types import ReplyParameters
-
-from bot.i18n import Translator
+from bot.services.ports import BroadcastChannel, BroadcastProgress, BroadcastReport, BroadcastStage, CopyOutcome
 from bot.storage import Database
 
 log = logging.getLogger(__name__)
-
-
-@dataclass(slots=True)
-class BroadcastProgress:
-    total: int
-    sent: int = 0
-    blocked: int = 0
-    failed: int = 0
-
-    @property
-    def done(self) -> int:
-        return self.sent + self.blocked + self.failed
-
-
-@dataclass(frozen=True, slots=True)
-class _Report:
-    chat_id: int
-    message_id: int
-    language: str
 
 
 class Broadcaster:
     def __init__(
         self,
         db: Database,
-        bot: Bot,
-        texts: Translator,
+        channel: BroadcastChannel,
         *,
         progress_every: int = 100,
         progress_interval: float = 10.0,
         clock: Callable[[], float] = time.time,
     ) -> None:
         self._db = db
-        self._bot = bot
-        self._texts = texts
+        self._channel = channel
         self._every = max(1, progress_every)
         self._interval = progress_interval
         self._clock = clock
@@ -86,16 +60,12 @@ class Broadcaster:
             async with self._db.read() as repo:
                 recipients = await repo.admin.broadcast_recipients()
             progress = BroadcastProgress(total=len(recipients))
-            reply = ReplyParameters(message_id=reply_to, allow_sending_without_reply=True) if reply_to else None
-            status = await self._bot.send_message(
-                chat_id=report_chat_id,
-                text=self._texts("admin_broadcast_progress", language, **self._counts(progress)),
-                reply_parameters=reply,
-            )
+            report = BroadcastReport(report_chat_id, language, reply_to)
+            message_id = await self._channel.report(report, BroadcastStage.RUNNING, progress)
         except BaseException:
             self._busy = False
             raise
-        report = _Report(report_chat_id, status.message_id, language)
+        report = BroadcastReport(report_chat_id, language, reply_to, message_id)
         log.info("broadcast to %d users started", progress.total)
         self._job = asyncio.create_task(self._run(recipients, text, progress, report), name="broadcast")
         return progress
@@ -118,7 +88,7 @@ class Broadcaster:
                 await job
 
     async def _run(
-        self, recipients: list[int], text: str, progress: BroadcastProgress, report: _Report
+        self, recipients: list[int], text: str, progress: BroadcastProgress, report: BroadcastReport
     ) -> BroadcastProgress:
         try:
             last_report, unreported = time.monotonic(), 0
@@ -128,45 +98,24 @@ class Broadcaster:
                 await self._send(user_id, text, progress)
                 unreported += 1
                 if unreported >= self._every or time.monotonic() - last_report >= self._interval:
-                    await self._report(report, "admin_broadcast_progress", progress)
+                    await self._channel.report(report, BroadcastStage.RUNNING, progress)
                     last_report, unreported = time.monotonic(), 0
-            final = "admin_broadcast_done" if progress.done == progress.total else "admin_broadcast_stopped"
-            await self._report(report, final, progress)
+            final = BroadcastStage.DONE if progress.done == progress.total else BroadcastStage.STOPPED
+            await self._channel.report(report, final, progress)
             log.info("broadcast ended: %s", progress)
             return progress
         except Exception:
             log.exception("broadcast crashed after %s", progress)
-            await self._report(report, "admin_broadcast_stopped", progress)
+            await self._channel.report(report, BroadcastStage.STOPPED, progress)
             return progress
         finally:
             self._busy = False
 
     async def _send(self, user_id: int, text: str, progress: BroadcastProgress) -> None:
-        try:
-            await self._bot.send_message(chat_id=user_id, text=text)
-        except TelegramForbiddenError:
-            progress.blocked += 1
-            async with self._db.transaction() as repo:
-                await repo.users.mark_blocked(user_id, self._clock())
-        except TelegramAPIError as exc:  # chat not found, flood control beyond our patience, network
-            progress.failed += 1
-            log.warning("broadcast to %d failed: %r", user_id, exc)
-        else:
+        outcome = await self._channel.send(user_id, text)
+        if outcome is CopyOutcome.SENT:
             progress.sent += 1
-
-    async def _report(self, report: _Report, key: str, progress: BroadcastProgress) -> None:
-        text = self._texts(key, report.language, **self._counts(progress))
-        try:
-            await self._bot.edit_message_text(text=text, chat_id=report.chat_id, message_id=report.message_id)
-        except TelegramAPIError as exc:  # the operator deleted it, or nothing changed
-            log.info("broadcast progress not shown: %r", exc)
-
-    @staticmethod
-    def _counts(progress: BroadcastProgress) -> dict[str, int]:
-        return {
-            "total": progress.total,
-            "done": progress.done,
-            "sent": progress.sent,
-            "blocked": progress.blocked,
-            "failed": progress.failed,
-        }
+        elif outcome is CopyOutcome.BLOCKED:  # recorded by the session's BlockedChats middleware
+            progress.blocked += 1
+        else:
+            progress.failed += 1

@@ -5,7 +5,8 @@ from __future__ import annotations
 import time
 from collections.abc import Callable
 
-from bot.storage import Database, UserRecord
+from bot.domain import LedgerKind
+from bot.storage import Database, UserRecord, ledger_key
 
 
 class CreditService:
@@ -27,8 +28,8 @@ class CreditService:
                 await repo.ledger.apply(
                     user_id=user_id,
                     delta=self._starting_credits,
-                    kind="welcome",
-                    op_key=f"welcome:{user_id}",
+                    kind=LedgerKind.WELCOME,
+                    op_key=ledger_key(LedgerKind.WELCOME, user_id),
                     now=now,
                 )
             user = await repo.users.get(user_id)

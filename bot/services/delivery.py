@@ -18,18 +18,15 @@ from pathlib import Path, PurePosixPath
 from urllib.parse import urlsplit
 
 import httpx
-from aiogram import Bot
-from aiogram.exceptions import (
-    TelegramAPIError,
-    TelegramEntityTooLarge,
-    TelegramForbiddenError,
-    TelegramNetworkError,
-    TelegramRetryAfter,
-    TelegramServerError,
-)
-from aiogram.types import FSInputFile, Message
 
-from bot.services.notifier import Notifier, reply_target
+from bot.domain import DeliveryMethod, MediaKind
+from bot.services.ports import (
+    ChatRefusedError,
+    FileSender,
+    LocalFile,
+    MethodRefusedError,
+    PassingSendError,
+)
 from bot.storage import Database, DeliveryRecord, TaskRecord
 from kie import KieClient, KieError
 
@@ -38,9 +35,11 @@ log = logging.getLogger(__name__)
 PHOTO_LIMIT = 10 * 1024 * 1024  # Bot API: photos up to 10 MB
 UPLOAD_LIMIT = 50 * 1024 * 1024  # Bot API: other files up to 50 MB
 DOWNLOAD_ATTEMPTS = 3
-CAPTION_PROMPT_LIMIT = 800  # captions hold 1024 UTF-16 units; leave room for the frame
-UPLOAD_TIMEOUT = 300  # seconds; a 50 MB upload on a slow link takes a while
-_ICONS = {"image": "🖼", "video": "🎬", "audio": "🎵"}
+_NATIVE = {
+    MediaKind.IMAGE: DeliveryMethod.PHOTO,
+    MediaKind.VIDEO: DeliveryMethod.VIDEO,
+    MediaKind.AUDIO: DeliveryMethod.AUDIO,
+}
 
 
 class Outcome(StrEnum):
@@ -66,33 +65,11 @@ def _file_name(url: str, fallback: str) -> str:
     return safe if "." in safe else fallback
 
 
-def _shorten(text: str, limit: int) -> str:
-    """Cut to ``limit`` UTF-16 code units, the way Telegram counts caption length."""
-    if len(text.encode("utf-16-le")) // 2 <= limit:
-        return text
-    out, used = [], 1  # room for the ellipsis
-    for ch in text:
-        units = 2 if ord(ch) > 0xFFFF else 1
-        if used + units > limit:
-            break
-        out.append(ch)
-        used += units
-    return "".join(out) + "…"
-
-
-def _file_id(message: Message) -> str | None:
-    if message.photo:
-        return message.photo[-1].file_id
-    media = message.video or message.audio or message.document
-    return media.file_id if media else None
-
-
 class DeliveryService:
     def __init__(
         self,
         db: Database,
-        bot: Bot,
-        notifier: Notifier,
+        files: FileSender,
         kie: KieClient,
         http: httpx.AsyncClient,
         *,
@@ -100,8 +77,7 @@ class DeliveryService:
         clock: Callable[[], float] = time.time,
     ) -> None:
         self._db = db
-        self._bot = bot
-        self._notifier = notifier
+        self._files = files
         self._kie = kie
         self._http = http  # no Kie credentials on it: result hosts are third parties
         self._work_dir = work_dir
@@ -143,53 +119,50 @@ class DeliveryService:
             raise DownloadError("empty file")
         return Downloaded(path=target, size=size, file_name=name)
 
-    def _ladder(self, delivery: DeliveryRecord, downloaded: Downloaded) -> list[str]:
+    def _ladder(self, delivery: DeliveryRecord, downloaded: Downloaded) -> list[DeliveryMethod]:
         if downloaded.path is None:
-            return ["link"]
-        native = {"image": "photo", "video": "video", "audio": "audio"}.get(delivery.media, "document")
-        if native == "photo" and downloaded.size > PHOTO_LIMIT:
-            native = "document"
-        return list(dict.fromkeys([native, "document", "link"]))
+            return [DeliveryMethod.LINK]
+        native = _NATIVE.get(delivery.media, DeliveryMethod.DOCUMENT)
+        if native is DeliveryMethod.PHOTO and downloaded.size > PHOTO_LIMIT:
+            native = DeliveryMethod.DOCUMENT
+        return list(dict.fromkeys([native, DeliveryMethod.DOCUMENT, DeliveryMethod.LINK]))
 
     async def _send(self, task: TaskRecord, delivery: DeliveryRecord, downloaded: Downloaded) -> Outcome:
-        language = await self._notifier.language_of(task.user_id)
         last_error = "nothing tried"
-        for rung in self._ladder(delivery, downloaded):
+        for method in self._ladder(delivery, downloaded):
             try:
-                await self._send_and_record(rung, task, delivery, downloaded, language)
-            except TelegramEntityTooLarge as exc:  # a TelegramNetworkError, but a final "no"
-                last_error = f"{rung}: {exc}"
-                continue
-            except TelegramForbiddenError:  # the session's BlockedChats middleware records who blocked us
-                await self._record_attempt(delivery, "bot was blocked or removed from the chat", failed=True)
-                return Outcome.FAILED
-            except (TelegramRetryAfter, TelegramNetworkError, TelegramServerError) as exc:
-                await self._record_attempt(delivery, f"{rung}: {exc}", failed=False)
-                return Outcome.RETRY
-            except TelegramAPIError as exc:
-                last_error = f"{rung}: {exc}"
+                await self._send_and_record(method, task, delivery, downloaded)
+            except MethodRefusedError as exc:
+                last_error = f"{method}: {exc}"
                 log.info("task %d file %s: %s refused, falling back", task.id, delivery.file_key, last_error)
                 continue
+            except ChatRefusedError:  # the session's BlockedChats middleware records who blocked us
+                await self._record_attempt(delivery, "bot was blocked or removed from the chat", failed=True)
+                return Outcome.FAILED
+            except PassingSendError as exc:
+                await self._record_attempt(delivery, f"{method}: {exc}", failed=False)
+                return Outcome.RETRY
             return Outcome.SENT
         await self._record_attempt(delivery, last_error, failed=True)
         return Outcome.FAILED
 
     async def _send_and_record(
-        self, rung: str, task: TaskRecord, delivery: DeliveryRecord, downloaded: Downloaded, language: str
+        self, method: DeliveryMethod, task: TaskRecord, delivery: DeliveryRecord, downloaded: Downloaded
     ) -> None:
         """Send and record as one unit that shutdown does not cut in half: a file Telegram
         took but we did not record would be sent again after the restart. Cancelling the
         caller leaves the unit running; ``drain`` waits for it before the session closes."""
 
         async def unit() -> None:
-            message = await self._send_as(rung, task, delivery, downloaded, language)
+            if method is DeliveryMethod.LINK:
+                sent = await self._files.send_link(task, delivery, await self._link(delivery.url))
+            else:
+                assert downloaded.path is not None
+                file = LocalFile(downloaded.path, downloaded.file_name)
+                sent = await self._files.send_file(task, delivery, file, method)
             async with self._db.transaction() as repo:
                 await repo.deliveries.mark_sent(
-                    delivery.id,
-                    sent_as=rung,
-                    file_id=_file_id(message),
-                    message_id=message.message_id,
-                    now=self._clock(),
+                    delivery.id, sent_as=method, file_id=sent.file_id, message_id=sent.message_id, now=self._clock()
                 )
 
         job = asyncio.ensure_future(unit())
@@ -204,33 +177,6 @@ class DeliveryService:
             _, late = await asyncio.wait(set(self._sending), timeout=timeout)
             if late:
                 log.warning("%d send(s) still under way at shutdown; they may be repeated after the restart", len(late))
-
-    async def _send_as(
-        self, rung: str, task: TaskRecord, delivery: DeliveryRecord, downloaded: Downloaded, language: str
-    ) -> Message:
-        t = self._notifier.texts
-        icon = _ICONS.get(delivery.media, "📎")
-        target = reply_target(task)
-        if rung == "link":
-            url = await self._link(delivery.url)
-            text = t("result_link", language, icon=icon, kind=t(f"kind_{task.kind}", language), url=url)
-            return await self._bot.send_message(text=text, **target)
-        assert downloaded.path is not None
-        prompt = _shorten(task.prompt, CAPTION_PROMPT_LIMIT)
-        if delivery.media == "audio" and delivery.title:
-            caption = t("caption_song", language, title=_shorten(delivery.title, 100), prompt=prompt)
-        else:
-            caption = t("caption", language, icon=icon, prompt=prompt)
-        file = FSInputFile(downloaded.path, filename=downloaded.file_name)
-        upload = {"caption": caption, "request_timeout": UPLOAD_TIMEOUT, **target}
-        if rung == "photo":
-            return await self._bot.send_photo(photo=file, **upload)
-        if rung == "video":
-            return await self._bot.send_video(video=file, supports_streaming=True, **upload)
-        if rung == "audio":
-            duration = int(delivery.duration) if delivery.duration else None
-            return await self._bot.send_audio(audio=file, title=delivery.title, duration=duration, **upload)
-        return await self._bot.send_document(document=file, **upload)
 
     async def _link(self, url: str) -> str:
         """Kie's temporary direct link for its own files; other hosts' URLs as they are."""

@@ -1,7 +1,9 @@
-"""Turning a request into a Kie task: validate, debit atomically, submit.
+"""Turning a request into a Kie task, in one call (``request``): parse, price once, debit
+atomically, show the progress message, submit.
 
 The debit and the task row are written in one transaction before anything is sent to
 Kie, so a crash at any point leaves either nothing or a task the monitor will settle.
+A request that cannot start raises a typed ``BotError`` and costs nothing.
 """
 
 from __future__ import annotations
@@ -16,15 +18,23 @@ from typing import Any
 
 from pydantic import ValidationError
 
-from bot.catalog import Catalog, CatalogError, CatalogModel
-from bot.errors import GroupCapReachedError, PromptTooLongError
+from bot.catalog import Catalog, CatalogError, CatalogModel, OptionError
+from bot.domain import LedgerKind
+from bot.errors import (
+    GroupCapReachedError,
+    OptionProblemError,
+    PromptMissingError,
+    PromptTooLongError,
+    UnknownModelError,
+)
 from bot.services.monitor import TaskMonitor
 from bot.services.notifier import Notifier
+from bot.services.ports import ProgressStage
 from bot.services.reasons import UNAVAILABLE, for_kie_error
-from bot.services.request_text import RequestText
+from bot.services.request_text import RequestText, parse_request
 from bot.services.settlement import Settlement
 from bot.services.submitter import KieSubmitter
-from bot.storage import Database, TaskRecord
+from bot.storage import Database, TaskRecord, ledger_key
 from kie import Family, KieError, MarketTaskRequest, SunoTaskRequest, TaskRequest, VeoTaskRequest
 
 log = logging.getLogger(__name__)
@@ -45,6 +55,21 @@ class Started:
     model: CatalogModel
     price: int
     balance: int
+
+
+def _option_problem(model: CatalogModel, exc: OptionError) -> OptionProblemError:
+    option = model.option_named(exc.option)
+    known = ", ".join(f"--{o.flag or o.key}" for o in model.options.values()) or "—"
+    if option is None:
+        return OptionProblemError(model.name, exc.option, key=None, label=None, choices=(), known=known)
+    return OptionProblemError(
+        model.name,
+        option.flag or option.key,
+        key=option.key,
+        label=option.label,
+        choices=tuple(option.choices),
+        known=known,
+    )
 
 
 def utc_day_start(now: float) -> float:
@@ -110,13 +135,48 @@ class GenerationService:
     def callback_url(self, task: TaskRecord) -> str:
         return f"{self._callback_base}/kie/callback/{task.callback_token}"
 
+    async def request(
+        self, *, user_id: int, language: str, command: str, args: str | None, chat: ChatRef, in_group: bool
+    ) -> Started:
+        """The whole request: a model command with its text. Raises a ``BotError`` (nothing
+        charged) when it cannot start; ``DuplicateRequestError`` for an update seen before."""
+        model = self._catalog.by_command(command)
+        if model is None:
+            raise UnknownModelError(command)
+        try:
+            request = parse_request(args, self._catalog.option_names)
+            choices = model.resolve(request.options)
+        except OptionError as exc:
+            raise _option_problem(model, exc) from None
+        price = model.price_for(choices)
+        if not request.prompt:
+            raise PromptMissingError(command=command.lower(), kind=model.kind.value, price=price)
+        started = await self.start(
+            user_id=user_id, language=language, model=model, request=request, chat=chat, in_group=in_group
+        )
+        try:
+            await self._notifier.progress(
+                started.task, ProgressStage.QUEUED, model_name=model.name, balance=started.balance
+            )
+        except Exception:  # charged already: the request must go on whatever the progress line does
+            log.exception("task %d: progress message failed", started.task.id)
+        await self.submit(await self._reload(started.task))
+        return started
+
     async def start(
-        self, *, user_id: int, model: CatalogModel, request: RequestText, chat: ChatRef, in_group: bool = False
+        self,
+        *,
+        user_id: int,
+        language: str,
+        model: CatalogModel,
+        request: RequestText,
+        chat: ChatRef,
+        in_group: bool = False,
     ) -> Started:
         """Validate and charge. Raises a BotError or OptionError (nothing charged) when it cannot start."""
         prompt = request.prompt
         if len(prompt) > model.max_prompt_length:
-            raise PromptTooLongError(limit=model.max_prompt_length, length=len(prompt))
+            raise PromptTooLongError(limit=model.max_prompt_length, length=len(prompt), model=model.name)
         choices = model.resolve(request.options)
         price = model.price_for(choices)
         now = self._clock()
@@ -125,13 +185,13 @@ class GenerationService:
                 # In the same transaction as the debit, so two requests cannot both squeeze in.
                 spent = await repo.tasks.spent_in_chat(chat.chat_id, since=utc_day_start(now))
                 if spent + price > self._group_cap:
-                    raise GroupCapReachedError(cap=self._group_cap, spent=spent)
+                    raise GroupCapReachedError(cap=self._group_cap, spent=spent, price=price)
             task = await repo.tasks.create(
                 user_id=user_id,
                 chat_id=chat.chat_id,
                 thread_id=chat.thread_id,
                 request_message_id=chat.message_id,
-                kind=model.kind.value,
+                kind=model.kind,
                 model_key=model.key,
                 family=model.family.value,
                 prompt=prompt,
@@ -140,26 +200,20 @@ class GenerationService:
                 options=model.inputs(choices),
                 price=price,
                 callback_token=secrets.token_urlsafe(24),
+                language=language,
                 now=now,
             )
             # Raises InsufficientCreditsError, which rolls the task row back with it.
             outcome = await repo.ledger.apply(
                 user_id=user_id,
                 delta=-price,
-                kind="debit",
-                op_key=f"debit:task:{task.id}",
+                kind=LedgerKind.DEBIT,
+                op_key=ledger_key(LedgerKind.DEBIT, task.id),
                 task_id=task.id,
                 now=now,
             )
         log.info("task %d: %s for user %d, %d credits", task.id, model.key, user_id, price)
         return Started(task=task, model=model, price=price, balance=outcome.balance)
-
-    async def attach_status_message(self, task: TaskRecord, message_id: int) -> TaskRecord:
-        async with self._db.transaction() as repo:
-            await repo.tasks.set_status_message(task.id, message_id)
-            fresh = await repo.tasks.get(task.id)
-        assert fresh is not None
-        return fresh
 
     async def submit(self, task: TaskRecord) -> None:
         """Send the task to Kie; on refusal refund and tell the user. Never raises."""
@@ -185,7 +239,7 @@ class GenerationService:
         async def queued() -> None:
             fresh = await self._reload(task)
             if not fresh.state.is_final:  # refunded by an operator while queued: that message stays
-                await self._notifier.tell(fresh, "status_waiting", model=model.name, kind=("kind", task.kind))
+                await self._notifier.progress(fresh, ProgressStage.WAITING, model_name=model.name)
 
         try:
             kie_task_id = await self._submitter.create_task(request, on_wait=queued)
@@ -202,13 +256,7 @@ class GenerationService:
             return
         # Say "working" before the task becomes visible to the monitor, so this line can
         # never overwrite the final "done" or "failed" that the monitor writes.
-        await self._notifier.tell(
-            await self._reload(task),
-            "status_running",
-            model=model.name,
-            kind=("kind", task.kind),
-            eta=("eta", task.kind),
-        )
+        await self._notifier.progress(await self._reload(task), ProgressStage.RUNNING, model_name=model.name)
         now = self._clock()
         async with self._db.transaction() as repo:
             await repo.tasks.mark_running(task.id, check_at=now + self._poll_interval, now=now)

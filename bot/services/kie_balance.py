@@ -5,7 +5,9 @@ Every ``interval`` seconds (and right after start) Kie's balance is read. Below
 recovered to the threshold or above and then dropped again.
 
 "Already told" is kept in SQLite (``bot_state``), not in memory: a restart, a deploy or a
-crash loop while the balance stays low must not repeat the alert every time.
+crash loop while the balance stays low must not repeat the alert every time. The alerts are
+outbox notices written in the same transaction, so an admin unreachable for a moment still
+gets theirs.
 """
 
 from __future__ import annotations
@@ -16,10 +18,8 @@ import logging
 import time
 from collections.abc import Callable
 
-from aiogram import Bot
-from aiogram.exceptions import TelegramAPIError
-
-from bot.i18n import Translator
+from bot.services.notifier import Notifier
+from bot.services.ports import NoticeKind
 from bot.storage import Database
 from kie import KieClient, KieError
 
@@ -28,18 +28,12 @@ log = logging.getLogger(__name__)
 ALERTED = "kie_low_balance_alerted"
 
 
-def format_credits(value: float) -> str:
-    """``812.5``, ``1,000``: Kie's credits without float noise."""
-    return f"{value:,.2f}".rstrip("0").rstrip(".")
-
-
 class KieBalanceWatch:
     def __init__(
         self,
         db: Database,
         kie: KieClient,
-        bot: Bot,
-        texts: Translator,
+        notifier: Notifier,
         *,
         admin_ids: frozenset[int],
         threshold: float,
@@ -48,8 +42,7 @@ class KieBalanceWatch:
     ) -> None:
         self._db = db
         self._kie = kie
-        self._bot = bot
-        self._texts = texts
+        self._notifier = notifier
         self._admin_ids = sorted(admin_ids)
         self._threshold = threshold
         self._interval = interval
@@ -92,35 +85,25 @@ class KieBalanceWatch:
             async with self._db.read() as repo:
                 alerted = await repo.admin.get_state(ALERTED) is not None
             if balance < self._threshold and not alerted:
-                if await self._tell_admins(balance):
-                    async with self._db.transaction() as repo:
-                        await repo.admin.set_state(ALERTED, repr(balance), now=self._clock())
+                await self._tell_admins(balance)
             elif balance >= self._threshold and alerted:
                 log.info("Kie balance recovered to %s", balance)
                 async with self._db.transaction() as repo:
                     await repo.admin.clear_state(ALERTED)
             return balance
 
-    async def _tell_admins(self, balance: float) -> bool:
-        """True if at least one admin got it (otherwise the next check tries again)."""
+    async def _tell_admins(self, balance: float) -> None:
         log.warning("Kie balance %s is below %s; telling the admins", balance, self._threshold)
-        told = False
-        for admin_id in self._admin_ids:
-            language = await self._language_of(admin_id)
-            text = self._texts(
-                "admin_kie_low_balance",
-                language,
-                balance=format_credits(balance),
-                threshold=format_credits(self._threshold),
-            )
-            try:
-                await self._bot.send_message(chat_id=admin_id, text=text)
-                told = True
-            except TelegramAPIError as exc:  # an admin who never started the bot, or blocked it
-                log.warning("could not tell admin %d about the Kie balance: %r", admin_id, exc)
-        return told
-
-    async def _language_of(self, user_id: int) -> str:
-        async with self._db.read() as repo:
-            user = await repo.users.get(user_id)
-        return user.language if user else "en"
+        async with self._db.transaction() as repo:
+            notices = []
+            for admin_id in self._admin_ids:
+                admin = await repo.users.get(admin_id)
+                language = admin.language if admin else "en"
+                notices.append(
+                    await self._notifier.record_direct(
+                        repo, admin_id, language, NoticeKind.KIE_BALANCE_LOW, balance=balance, threshold=self._threshold
+                    )
+                )
+            await repo.admin.set_state(ALERTED, repr(balance), now=self._clock())
+        for notice in notices:
+            await self._notifier.send(notice)

@@ -18,31 +18,11 @@ import logging
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
-from enum import StrEnum
-from typing import Protocol
 
-from bot.storage import Database, NoticeRecord, NoticeState
+from bot.services.ports import NoticeSender, SendOutcome
+from bot.storage import Database, NoticeState
 
 log = logging.getLogger(__name__)
-
-
-class SendOutcome(StrEnum):
-    SENT = "sent"
-    RETRY = "retry"  # a passing failure: try again later
-    EDIT_IMPOSSIBLE = "edit_impossible"  # the message to edit is gone or frozen: send a new one
-    UNDELIVERABLE = "undeliverable"  # the chat refuses us (403) or does not exist: stop
-
-
-@dataclass(frozen=True, slots=True)
-class SendResult:
-    outcome: SendOutcome
-    detail: str = ""
-
-
-class NoticeSender(Protocol):
-    async def deliver(self, notice: NoticeRecord) -> SendResult:
-        """Try once; never raises."""
-        ...
 
 
 @dataclass(frozen=True, slots=True)

@@ -1,8 +1,10 @@
-"""Why a generation failed, in words a user understands (and a short form for logs)."""
+"""Why a generation failed: a typed reason (worded by the Telegram layer, in the user's
+language) and Kie's own words where it gave any."""
 
 from __future__ import annotations
 
 from dataclasses import dataclass
+from enum import StrEnum
 
 from kie import (
     KieError,
@@ -17,40 +19,50 @@ from kie import (
 _DETAIL_LIMIT = 300
 
 
+class FailureReason(StrEnum):
+    REJECTED = "rejected"  # the model refused the request (content policy, bad input)
+    GENERATION_FAILED = "generation_failed"  # it failed while generating
+    BUSY = "busy"  # Kie is throttling or having an outage
+    UNAVAILABLE = "unavailable"  # our Kie account or key is the problem
+    TIMEOUT = "timeout"  # no result within KIE_TASK_MAX_AGE
+    INTERRUPTED = "interrupted"  # a restart came before Kie had the request
+    UNDELIVERABLE = "undeliverable"  # the result could not be sent to the chat
+    OPERATOR_REFUND = "operator_refund"  # an admin's /refund
+
+
 @dataclass(frozen=True, slots=True)
 class Reason:
-    key: str  # a locale key, e.g. "reason_rejected"
+    code: FailureReason
     detail: str | None = None  # Kie's own words, shown escaped and shortened
 
     @classmethod
-    def of(cls, key: str, detail: str | None = None) -> Reason:
+    def of(cls, code: FailureReason, detail: str | None = None) -> Reason:
         detail = (detail or "").strip()
         if len(detail) > _DETAIL_LIMIT:
             detail = detail[: _DETAIL_LIMIT - 1] + "…"
-        return cls(key, detail or None)
+        return cls(code, detail or None)
 
     def __str__(self) -> str:
-        return f"{self.key}: {self.detail}" if self.detail else self.key
+        return f"{self.code}: {self.detail}" if self.detail else str(self.code)
 
 
-TIMEOUT = Reason("reason_timeout")
-INTERRUPTED = Reason("reason_interrupted")
-UNDELIVERABLE = Reason("reason_undeliverable")
-UNAVAILABLE = Reason("reason_unavailable")
+TIMEOUT = Reason(FailureReason.TIMEOUT)
+INTERRUPTED = Reason(FailureReason.INTERRUPTED)
+UNDELIVERABLE = Reason(FailureReason.UNDELIVERABLE)
+UNAVAILABLE = Reason(FailureReason.UNAVAILABLE)
+OPERATOR_REFUND = Reason(FailureReason.OPERATOR_REFUND)
 
 
 def for_kie_error(exc: KieError) -> Reason:
     if isinstance(exc, KieValidationError):
-        return Reason.of("reason_rejected", exc.message)
+        return Reason.of(FailureReason.REJECTED, exc.message)
     if isinstance(exc, KieGenerationError):
-        return Reason.of("reason_generation_failed", exc.message)
+        return Reason.of(FailureReason.GENERATION_FAILED, exc.message)
     if isinstance(exc, KieRateLimitError | KieUnavailableError | KieTransportError):
-        return Reason("reason_busy")
+        return Reason(FailureReason.BUSY)
     # 401/402/433/505: our account or key is the problem, not the user's request.
     return UNAVAILABLE
 
 
 def for_failed_result(result: TaskResult) -> Reason:
-    if result.error_message:
-        return Reason.of("reason_generation_failed", result.error_message)
-    return Reason("reason_generation_failed_plain")
+    return Reason.of(FailureReason.GENERATION_FAILED, result.error_message)

@@ -11,9 +11,11 @@ import logging
 import time
 from collections.abc import Callable
 
+from bot.domain import LedgerKind
 from bot.services.notifier import Notifier
+from bot.services.ports import NoticeKind
 from bot.services.reasons import UNDELIVERABLE, Reason
-from bot.storage import Database, DeliveryState, TaskRecord, TaskState
+from bot.storage import Database, DeliveryState, TaskRecord, TaskState, ledger_key
 
 log = logging.getLogger(__name__)
 
@@ -34,8 +36,8 @@ class Settlement:
             outcome = await repo.ledger.apply(
                 user_id=task.user_id,
                 delta=task.price,
-                kind="refund",
-                op_key=f"refund:task:{task.id}",
+                kind=LedgerKind.REFUND,
+                op_key=ledger_key(LedgerKind.REFUND, task.id),
                 task_id=task.id,
                 actor_id=actor_id,
                 now=now,
@@ -44,9 +46,9 @@ class Settlement:
             notice = await self._notifier.record(
                 repo,
                 task,
-                "status_failed",
-                reason=(reason.key, {"detail": reason.detail or ""}),
-                price=task.price,
+                NoticeKind.TASK_FAILED,
+                reason=reason.code.value,
+                detail=reason.detail,
                 balance=outcome.balance,
             )
         log.info("task %d failed (%s); %d credits refunded", task.id, reason, task.price)
@@ -64,7 +66,7 @@ class Settlement:
         async with self._db.transaction() as repo:
             if not await repo.tasks.finish(task.id, TaskState.DONE, error=None, now=self._clock()):
                 return False
-            notice = await self._notifier.record(repo, task, "status_done", kind=("kind", task.kind), price=task.price)
+            notice = await self._notifier.record(repo, task, NoticeKind.TASK_DONE)
         log.info("task %d delivered (%d files)", task.id, len(deliveries))
         await self._notifier.send(notice)
         return True

@@ -10,7 +10,7 @@ from bot.storage.records import (
     TaskState,
     UserRecord,
 )
-from bot.storage.repositories import LedgerOutcome, Repositories
+from bot.storage.repositories import LedgerOutcome, Repositories, ledger_key
 
 __all__ = [
     "Database",
@@ -25,4 +25,5 @@ __all__ = [
     "TaskRecord",
     "TaskState",
     "UserRecord",
+    "ledger_key",
 ]

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from bot.domain import LedgerKind
 from bot.storage.base import Repo
 from bot.storage.records import OPEN_TASK_STATES, LedgerEntry, TaskRecord, TaskState, UserRecord
 
@@ -115,9 +116,9 @@ class AdminRepo(Repo):
 
     async def recent_tasks(self, user_id: int, limit: int = 10) -> list[TaskLine]:
         rows = await self._all(
-            "SELECT t.*, EXISTS (SELECT 1 FROM ledger l WHERE l.op_key = 'refund:task:' || t.id) AS refunded"
+            "SELECT t.*, EXISTS (SELECT 1 FROM ledger l WHERE l.task_id = t.id AND l.kind = ?) AS refunded"
             " FROM tasks t WHERE t.user_id = ? ORDER BY t.id DESC LIMIT ?",
-            (user_id, limit),
+            (LedgerKind.REFUND, user_id, limit),
         )
         return [TaskLine(TaskRecord.from_row(r), bool(r["refunded"])) for r in rows]
 

@@ -3,6 +3,9 @@
 
 from __future__ import annotations
 
+import json
+from typing import Any
+
 from bot.storage.base import Repo
 from bot.storage.records import InboxEntry, NoticeRecord, NoticeState
 
@@ -38,13 +41,15 @@ class OutboxRepo(Repo):
         thread_id: int | None,
         reply_to: int | None,
         edit_message_id: int | None,
-        text: str,
+        event: str,
+        payload: dict[str, Any],
+        language: str,
         now: float,
     ) -> int:
         row = await self._one(
-            "INSERT INTO outbox (task_id, chat_id, thread_id, reply_to, edit_message_id, text,"
-            " next_attempt_at, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?) RETURNING id",
-            (task_id, chat_id, thread_id, reply_to, edit_message_id, text, now, now),
+            "INSERT INTO outbox (task_id, chat_id, thread_id, reply_to, edit_message_id, event, payload,"
+            " language, next_attempt_at, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING id",
+            (task_id, chat_id, thread_id, reply_to, edit_message_id, event, json.dumps(payload), language, now, now),
         )
         assert row is not None
         return int(row["id"])

@@ -9,6 +9,8 @@ from typing import Any, Self
 
 import aiosqlite
 
+from bot.domain import DeliveryMethod, Family, Kind, LedgerKind, MediaKind
+
 
 class TaskState(StrEnum):
     PENDING = "pending"  # debited, not yet accepted by Kie
@@ -71,12 +73,14 @@ class LedgerEntry(_Record):
     id: int
     user_id: int
     delta: int
-    kind: str
+    kind: LedgerKind
     op_key: str
     task_id: int | None
     actor_id: int | None
     balance_after: int
     created_at: float
+
+    _convert = {"kind": LedgerKind}
 
 
 @dataclass(frozen=True, slots=True)
@@ -87,9 +91,9 @@ class TaskRecord(_Record):
     thread_id: int | None
     request_message_id: int | None
     status_message_id: int | None
-    kind: str
+    kind: Kind
     model_key: str
-    family: str
+    family: Family
     prompt: str
     price: int
     state: TaskState
@@ -101,8 +105,9 @@ class TaskRecord(_Record):
     created_at: float
     finished_at: float | None
     options: dict[str, Any] = field(default_factory=dict)
+    language: str = "en"  # the requester's, fixed at the request
 
-    _convert = {"state": TaskState, "options": json.loads}
+    _convert = {"state": TaskState, "options": json.loads, "kind": Kind, "family": Family}
 
 
 @dataclass(frozen=True, slots=True)
@@ -111,15 +116,15 @@ class DeliveryRecord(_Record):
     task_id: int
     file_key: str
     url: str
-    media: str
+    media: MediaKind
     title: str | None
     duration: float | None
     state: DeliveryState
-    sent_as: str | None
+    sent_as: DeliveryMethod | None
     file_id: str | None
     attempts: int
 
-    _convert = {"state": DeliveryState}
+    _convert = {"state": DeliveryState, "media": MediaKind, "sent_as": DeliveryMethod}
 
 
 @dataclass(frozen=True, slots=True)
@@ -132,11 +137,13 @@ class NoticeRecord(_Record):
     thread_id: int | None
     reply_to: int | None
     edit_message_id: int | None
-    text: str
+    event: str
+    payload: dict[str, Any]
+    language: str
     state: NoticeState
     attempts: int
 
-    _convert = {"state": NoticeState}
+    _convert = {"state": NoticeState, "payload": json.loads}
 
 
 @dataclass(frozen=True, slots=True)

@@ -9,6 +9,7 @@ from typing import Any
 
 import aiosqlite
 
+from bot.domain import DeliveryMethod, Kind, LedgerKind, MediaKind
 from bot.errors import DuplicateRequestError, InsufficientCreditsError, UnknownUserError
 from bot.storage.admin_queries import AdminRepo
 from bot.storage.base import Repo
@@ -47,6 +48,21 @@ class UserRepo(Repo):
         await self._run("UPDATE users SET blocked_at = ? WHERE user_id = ?", (now, user_id))
 
 
+# Ledger kinds whose key names the task they are about (debit:task:42, refund:task:42).
+_TASK_KINDS = frozenset({LedgerKind.DEBIT, LedgerKind.REFUND})
+
+
+def ledger_key(kind: LedgerKind, *subject: int) -> str:
+    """The unique key of one balance change; applying a key twice changes nothing.
+
+    ``welcome:<user>``, ``debit:task:<task>``, ``refund:task:<task>``,
+    ``grant:<chat>:<message>``. The format is stored in every ledger row ever written:
+    changing it would let an old operation apply again.
+    """
+    parts = [kind.value, *(["task"] if kind in _TASK_KINDS else []), *(str(s) for s in subject)]
+    return ":".join(parts)
+
+
 @dataclass(frozen=True, slots=True)
 class LedgerOutcome:
     applied: bool  # False: this op_key was applied before, nothing changed now
@@ -59,7 +75,7 @@ class LedgerRepo(Repo):
         *,
         user_id: int,
         delta: int,
-        kind: str,
+        kind: LedgerKind,
         op_key: str,
         now: float,
         task_id: int | None = None,
@@ -115,23 +131,24 @@ class TaskRepo(Repo):
         chat_id: int,
         thread_id: int | None,
         request_message_id: int | None,
-        kind: str,
+        kind: Kind,
         model_key: str,
         family: str,
         prompt: str,
         options: dict[str, Any],
         price: int,
         callback_token: str,
+        language: str,
         now: float,
     ) -> TaskRecord:
         row = await self._one(
             "INSERT INTO tasks (user_id, chat_id, thread_id, request_message_id, kind, model_key,"
-            " family, prompt, options, price, state, callback_token, created_at, updated_at)"
-            " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"
+            " family, prompt, options, price, state, callback_token, language, created_at, updated_at)"
+            " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"
             " ON CONFLICT (chat_id, request_message_id) DO NOTHING RETURNING *",
             (
                 user_id, chat_id, thread_id, request_message_id, kind, model_key, family, prompt,
-                json.dumps(options), price, TaskState.PENDING, callback_token, now, now,
+                json.dumps(options), price, TaskState.PENDING, callback_token, language, now, now,
             ),
         )  # fmt: skip
         if row is None:
@@ -224,8 +241,8 @@ class TaskRepo(Repo):
         """Credits taken for requests made in ``chat_id`` since then, refunds left out."""
         row = await self._one(
             "SELECT COALESCE(SUM(price), 0) AS spent FROM tasks t WHERE chat_id = ? AND created_at >= ?"
-            " AND state != ? AND NOT EXISTS (SELECT 1 FROM ledger WHERE op_key = 'refund:task:' || t.id)",
-            (chat_id, since, TaskState.FAILED),
+            " AND state != ? AND NOT EXISTS (SELECT 1 FROM ledger l WHERE l.task_id = t.id AND l.kind = ?)",
+            (chat_id, since, TaskState.FAILED, LedgerKind.REFUND),
         )
         return int(row["spent"]) if row else 0
 
@@ -241,7 +258,7 @@ class DeliveryRepo(Repo):
         *,
         file_key: str,
         url: str,
-        media: str,
+        media: MediaKind,
         title: str | None,
         duration: float | None,
         now: float,
@@ -261,7 +278,7 @@ class DeliveryRepo(Repo):
         return [DeliveryRecord.from_row(r) for r in rows]
 
     async def mark_sent(
-        self, delivery_id: int, *, sent_as: str, file_id: str | None, message_id: int | None, now: float
+        self, delivery_id: int, *, sent_as: DeliveryMethod, file_id: str | None, message_id: int | None, now: float
     ) -> None:
         await self._run(
             "UPDATE deliveries SET state = ?, sent_as = ?, file_id = ?, message_id = ?,"

@@ -1,4 +1,5 @@
-"""Sends outbox notices through the Bot API and says how it went, in the outbox's terms.
+"""Words outbox notices in their language, sends them through the Bot API and says how it
+went, in the outbox's terms.
 
 Which Telegram answers are passing (try again) and which are final is decided here, once:
 5xx, timeouts, network errors and flood control pass; a 403 or a chat that does not exist
@@ -11,18 +12,48 @@ from aiogram import Bot
 from aiogram.exceptions import TelegramAPIError, TelegramBadRequest, TelegramForbiddenError
 from aiogram.types import ReplyParameters
 
-from bot.services.outbox import SendOutcome, SendResult
+from bot.services.ports import NoticeKind, SendOutcome, SendResult
+from bot.services.reasons import FailureReason
 from bot.storage import NoticeRecord
+from bot.telegram.i18n import Markup, Translator
+from bot.telegram.texts import format_credits
+
+
+def reason_text(texts: Translator, language: str, reason: str, detail: str | None) -> Markup:
+    if reason == FailureReason.GENERATION_FAILED and not detail:
+        return texts("reason_generation_failed_plain", language)
+    return texts(f"reason_{reason}", language, detail=detail or "")
+
+
+def render(texts: Translator, notice: NoticeRecord) -> Markup:
+    """The notice's text in its recipient's language."""
+    lang, values = notice.language, dict(notice.payload)
+    kind = NoticeKind(notice.event)
+    if kind is NoticeKind.TASK_DONE:
+        return texts("status_done", lang, kind=values["kind"], price=values["price"])
+    if kind is NoticeKind.TASK_FAILED:
+        reason = reason_text(texts, lang, values["reason"], values.get("detail"))
+        return texts("status_failed", lang, reason=reason, price=values["price"], balance=values["balance"])
+    if kind is NoticeKind.OPERATOR_REFUND:
+        return texts("refund_by_operator", lang, kind=values["kind"], price=values["price"], balance=values["balance"])
+    return texts(
+        "admin_kie_low_balance",
+        lang,
+        balance=format_credits(values["balance"]),
+        threshold=format_credits(values["threshold"]),
+    )
 
 
 class TelegramNoticeSender:
-    def __init__(self, bot: Bot) -> None:
+    def __init__(self, bot: Bot, texts: Translator) -> None:
         self._bot = bot
+        self._texts = texts
 
     async def deliver(self, notice: NoticeRecord) -> SendResult:
         try:
+            text = render(self._texts, notice)
             if notice.edit_message_id is not None:
-                return await self._edit(notice)
+                return await self._edit(notice, text)
             reply = (
                 ReplyParameters(message_id=notice.reply_to, allow_sending_without_reply=True)
                 if notice.reply_to is not None
@@ -30,7 +61,7 @@ class TelegramNoticeSender:
             )
             await self._bot.send_message(
                 chat_id=notice.chat_id,
-                text=notice.text,
+                text=text,
                 message_thread_id=notice.thread_id,
                 reply_parameters=reply,
             )
@@ -42,12 +73,10 @@ class TelegramNoticeSender:
         except Exception as exc:  # e.g. an answer that is not JSON: Telegram having a bad moment
             return SendResult(SendOutcome.RETRY, repr(exc))
 
-    async def _edit(self, notice: NoticeRecord) -> SendResult:
+    async def _edit(self, notice: NoticeRecord, text: str) -> SendResult:
         assert notice.edit_message_id is not None
         try:
-            await self._bot.edit_message_text(
-                chat_id=notice.chat_id, message_id=notice.edit_message_id, text=notice.text
-            )
+            await self._bot.edit_message_text(chat_id=notice.chat_id, message_id=notice.edit_message_id, text=text)
         except TelegramForbiddenError:
             raise
         except TelegramBadRequest as exc:

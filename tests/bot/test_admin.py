@@ -174,8 +174,8 @@ async def test_a_redelivered_grant_update_applies_once(make_app, fake_telegram, 
         (f"/grant {ALICE} abc", "“abc” is not a whole number"),
         (f"/grant {ALICE} 1.5", "“1.5” is not a whole number"),
         (f"/grant {ALICE} 0", "An amount of 0 changes nothing"),
-        (f"/grant {ALICE} 1000001", "At most 1000000 credits"),
-        (f"/grant {ALICE} -99999999999999999999999", "At most 1000000 credits"),
+        (f"/grant {ALICE} 1000001", "At most 1,000,000 credits"),
+        (f"/grant {ALICE} -99999999999999999999999", "At most 1,000,000 credits"),
         (f"/grant {ALICE}", "Usage: /grant <user> <amount>"),
         ("/grant", "Usage: /grant"),
         (f"/grant {ALICE} 5 6", "Usage: /grant"),
@@ -367,7 +367,7 @@ async def test_stats_count_a_known_scenario(make_app, fake_telegram, fake_kie):
         await repo.users.upsert(7, username="old", first_name="Old", language="en", now=yesterday)
         old = await repo.tasks.create(
             user_id=7, chat_id=7, thread_id=None, request_message_id=None, kind="image", model_key="m",
-            family="market", prompt="p", options={}, price=3, callback_token="t-old", now=yesterday,
+            family="market", prompt="p", options={}, price=3, callback_token="t-old", language="en", now=yesterday,
         )  # fmt: skip
         await repo.ledger.apply(user_id=7, delta=5, kind="grant", op_key="g-old", now=yesterday)
         await repo.ledger.apply(user_id=7, delta=-3, kind="debit", op_key="d-old", task_id=old.id, now=yesterday)
@@ -379,9 +379,9 @@ async def test_stats_count_a_known_scenario(make_app, fake_telegram, fake_kie):
     spent_today = done.price + running.price  # Bob's was refunded
     assert "Users: 5 in total, 4 active today, 0 banned, 0 blocked the bot" in stats
     today, total = stats.split("Generations today:")[1].split("Generations in total:")
-    assert "• image: 2 (1 done, 1 failed, 0 in flight)" in today
-    assert "• video: 1 (0 done, 0 failed, 1 in flight)" in today
-    assert "• image: 3 (2 done, 1 failed, 0 in flight)" in total
+    assert "• Pictures: 2 (1 done, 1 failed, 0 in flight)" in today
+    assert "• Videos: 1 (0 done, 0 failed, 1 in flight)" in today
+    assert "• Pictures: 3 (2 done, 1 failed, 0 in flight)" in total
     assert f"Credits spent (charged minus refunded): {spent_today} today, {spent_today + 3} in total" in stats
     assert f"Credits refunded: {failed.price} today, {failed.price} in total" in stats
     assert "In flight now: 1" in stats
@@ -415,7 +415,7 @@ async def test_user_card_shows_balance_ban_block_and_last_tasks(make_app, fake_t
     lines = [line for line in card.splitlines() if line.startswith("#")]
     assert len(lines) == 10  # the last ten, newest first
     newest = (await tasks_of(app, ALICE))[0]
-    assert lines[0].startswith(f"#{newest.id} · image · {newest.model_key} · running · {newest.price} cr · ")
+    assert lines[0].startswith(f"#{newest.id} · picture · {newest.model_key} · running · {newest.price} cr · ")
     assert f"#{task.id} ·" not in card  # the eleventh-newest is left out
 
     await say(app, fake_telegram, "/unban 1001")
@@ -431,7 +431,7 @@ async def test_user_card_marks_a_delivered_task_refunded_by_hand(make_app, fake_
     await finish(app, fake_kie, task.kie_task_id)
     await say(app, fake_telegram, f"/refund {task.id}")
     await say(app, fake_telegram, f"/user {ALICE}")
-    assert f"#{task.id} · image · {task.model_key} · done, refunded · {task.price} cr" in last_text(
+    assert f"#{task.id} · picture · {task.model_key} · done, refunded · {task.price} cr" in last_text(
         fake_telegram, ADMIN
     )
     await say(app, fake_telegram, "/user 5555")

@@ -12,6 +12,7 @@ import httpx
 import pytest
 
 from bot.app import Tuning
+from bot.services.ports import ProgressStage
 from bot.storage import TaskState
 from tests.conftest import send
 from tests.fakes.kie import tiny_png
@@ -468,10 +469,14 @@ async def test_anonymous_admin_is_told_and_not_charged(make_app, fake_telegram, 
 async def test_unexpected_error_after_kie_accepted_still_delivers(make_app, fake_telegram, fake_kie, monkeypatch):
     app = await make_app()
 
-    async def broken_tell(*args, **kwargs):
-        raise RuntimeError("something unforeseen")
+    shown = app.notifier.progress
 
-    monkeypatch.setattr(app.notifier, "tell", broken_tell)
+    async def broken_once_running(task, stage, **kwargs):
+        if stage is ProgressStage.RUNNING:
+            raise RuntimeError("something unforeseen")
+        await shown(task, stage, **kwargs)
+
+    monkeypatch.setattr(app.notifier, "progress", broken_once_running)
     await send(app, fake_telegram, "/image a red fox")
     monkeypatch.undo()
     assert (await only_task(app)).state is TaskState.RUNNING
@@ -496,7 +501,7 @@ async def test_catalog_params_that_the_family_rejects_stop_the_start(tmp_path, f
 
 
 def test_caption_is_cut_by_telegram_utf16_units():
-    from bot.services.delivery import _shorten
+    from bot.telegram.files import shorten as _shorten
 
     emoji = "🦊" * 700  # 1400 UTF-16 units
     cut = _shorten(emoji, 800)

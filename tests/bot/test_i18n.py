@@ -1,6 +1,6 @@
 from __future__ import annotations
 
-from bot.i18n import Markup, Translator
+from bot.telegram.i18n import Markup, Translator
 
 
 def test_values_are_escaped_for_html():

@@ -6,6 +6,7 @@ import asyncio
 
 import pytest
 
+from bot.domain import LedgerKind
 from bot.errors import InsufficientCreditsError, UnknownUserError
 from bot.storage import Database
 
@@ -29,7 +30,7 @@ async def add_user(db: Database, user_id: int, balance: int = 0) -> None:
 
 async def apply(db: Database, user_id: int, delta: int, op_key: str):
     async with db.transaction() as repo:
-        return await repo.ledger.apply(user_id=user_id, delta=delta, kind="test", op_key=op_key, now=NOW)
+        return await repo.ledger.apply(user_id=user_id, delta=delta, kind=LedgerKind.GRANT, op_key=op_key, now=NOW)
 
 
 async def balance_and_sum(db: Database, user_id: int) -> tuple[int, int]:

@@ -21,7 +21,9 @@ CREATE TABLE outbox (
     thread_id       INTEGER,                    -- forum topic
     reply_to        INTEGER,                    -- the user's request message
     edit_message_id INTEGER,                    -- edit this message in place; NULL: send a new one
-    text            TEXT NOT NULL,              -- HTML, rendered in the user's language
+    event           TEXT NOT NULL,              -- what happened (NoticeKind), worded when sent
+    payload         TEXT NOT NULL DEFAULT '{}', -- its values, JSON
+    language        TEXT NOT NULL,              -- the recipient's language, fixed when it happened
     state           TEXT NOT NULL DEFAULT 'pending',  -- pending | sent | dropped
     attempts        INTEGER NOT NULL DEFAULT 0,
     next_attempt_at REAL NOT NULL,              -- also the claim: a sender moves it past its lease

@@ -9,14 +9,11 @@ their message. Answers are replies in the chat where the command was sent.
 from __future__ import annotations
 
 import html
-from collections.abc import Awaitable, Callable
-from typing import Any
 
-from aiogram import BaseMiddleware, Router
+from aiogram import Router
 from aiogram.filters import Command, CommandObject
-from aiogram.types import Message, TelegramObject
+from aiogram.types import Message
 
-from bot.i18n import Markup, Translator
 from bot.services.admin import (
     AdminError,
     AdminService,
@@ -29,30 +26,11 @@ from bot.services.admin import (
     split_target,
 )
 from bot.services.broadcast import Broadcaster
-from bot.services.kie_balance import format_credits
 from bot.storage import TaskState, UserRecord
 from bot.storage.admin_queries import KindCounts
 from bot.telegram.filters import IsAdmin
-
-
-class _AdminErrors(BaseMiddleware):
-    """An operator command that cannot be done is answered with the reason, nothing else."""
-
-    async def __call__(
-        self,
-        handler: Callable[[TelegramObject, dict[str, Any]], Awaitable[Any]],
-        event: TelegramObject,
-        data: dict[str, Any],
-    ) -> Any:
-        try:
-            return await handler(event, data)
-        except AdminError as exc:
-            if not isinstance(event, Message):
-                raise
-            texts: Translator = data["texts"]
-            user: UserRecord | None = data.get("user")
-            await event.reply(texts(exc.key, user.language if user else None, **exc.values))
-            return None
+from bot.telegram.i18n import Markup, Translator
+from bot.telegram.texts import format_credits
 
 
 def _args(command: CommandObject) -> list[str]:
@@ -71,12 +49,12 @@ def _replied_user(message: Message) -> int | None:
     return sender.id if sender is not None and not sender.is_bot else None
 
 
-def _age(seconds: float) -> str:
+def _age(texts: Translator, lang: str, seconds: float) -> Markup:
     seconds = max(0, int(seconds))
     for unit, size in (("d", 86_400), ("h", 3_600), ("m", 60)):
         if seconds >= size:
-            return f"{seconds // size}{unit}"
-    return f"{seconds}s"
+            return texts("age", lang, n=seconds // size, unit=unit)
+    return texts("age", lang, n=seconds, unit="s")
 
 
 # -- credits -------------------------------------------------------------------------------
@@ -91,7 +69,7 @@ async def grant(
         admin_id=user.user_id,
         ref=ref,
         amount=amount,
-        op_key=f"grant:{message.chat.id}:{message.message_id}",
+        request=(message.chat.id, message.message_id),
     )
     await message.reply(_grant_text(texts, user.language, result))
 
@@ -159,18 +137,21 @@ def _user_text(texts: Translator, lang: str, card: UserCard) -> Markup:
     status, target, now = card.status, card.status.user, card.now
     if target.is_banned:
         banned = texts(
-            "admin_banned_since", lang, age=_age(now - (status.banned_at or now)), by=status.banned_by or "?"
+            "admin_banned_since",
+            lang,
+            age=_age(texts, lang, now - (status.banned_at or now)),
+            by=str(status.banned_by or "?"),
         )
     else:
         banned = texts("admin_no", lang)
     if target.blocked_at is not None:
-        blocked = texts("admin_blocked_since", lang, age=_age(now - target.blocked_at))
+        blocked = texts("admin_blocked_since", lang, age=_age(texts, lang, now - target.blocked_at))
     else:
         blocked = texts("admin_no", lang)
     lines = []
     for line in card.tasks:
         task = line.task
-        state = str(task.state)
+        state = texts("admin_task_state", lang, state=task.state.value)
         if line.refunded and task.state is TaskState.DONE:
             state = texts("admin_task_refunded", lang, state=state)
         lines.append(
@@ -178,11 +159,11 @@ def _user_text(texts: Translator, lang: str, card: UserCard) -> Markup:
                 "admin_user_task",
                 lang,
                 id=task.id,
-                kind=task.kind,
+                kind=task.kind.value,
                 model=task.model_key,
                 state=state,
                 price=task.price,
-                age=_age(now - task.created_at),
+                age=_age(texts, lang, now - task.created_at),
             )
         )
     return texts(
@@ -192,8 +173,8 @@ def _user_text(texts: Translator, lang: str, card: UserCard) -> Markup:
         balance=target.balance,
         banned=banned,
         blocked=blocked,
-        joined=_age(now - target.created_at),
-        seen=_age(now - status.last_seen_at),
+        joined=_age(texts, lang, now - target.created_at),
+        seen=_age(texts, lang, now - status.last_seen_at),
         tasks=Markup("\n".join(lines)) if lines else texts("admin_none", lang),
     )
 
@@ -271,7 +252,6 @@ async def broadcast(
 def setup() -> Router:
     router = Router(name=__name__)
     router.message.filter(IsAdmin())
-    router.message.middleware(_AdminErrors())
     router.message.register(grant, Command("grant", ignore_case=True))
     router.message.register(ban, Command("ban", ignore_case=True))
     router.message.register(unban, Command("unban", ignore_case=True))

@@ -4,9 +4,9 @@ from aiogram import Router
 from aiogram.filters import Command
 from aiogram.types import Message
 
-from bot.i18n import Translator
 from bot.services.credits import CreditService
 from bot.storage import UserRecord
+from bot.telegram.i18n import Translator
 
 
 async def balance(message: Message, user: UserRecord, credits: CreditService, texts: Translator) -> None:

@@ -13,7 +13,7 @@ from aiogram import Router
 from aiogram.exceptions import TelegramAPIError, TelegramForbiddenError
 from aiogram.types import ErrorEvent
 
-from bot.i18n import Translator
+from bot.telegram.i18n import Translator
 
 log = logging.getLogger(__name__)
 

@@ -12,9 +12,9 @@ from aiogram.enums import ChatType
 from aiogram.types import CallbackQuery, Message
 
 from bot.catalog import Catalog
-from bot.i18n import Translator
 from bot.storage import UserRecord
 from bot.telegram.handlers.usage import usage_text
+from bot.telegram.i18n import Translator
 
 
 async def hint(message: Message, user: UserRecord, texts: Translator, catalog: Catalog) -> None:

@@ -9,7 +9,7 @@ from aiogram.filters import JOIN_TRANSITION, ChatMemberUpdatedFilter
 from aiogram.types import ChatMemberUpdated
 
 from bot.catalog import Catalog, Kind
-from bot.i18n import Translator
+from bot.telegram.i18n import Translator
 
 _GROUPS = F.chat.type.in_({ChatType.GROUP, ChatType.SUPERGROUP})
 

@@ -7,17 +7,17 @@ from aiogram.filters import Command
 from aiogram.types import Message
 
 from bot.catalog import Catalog, CatalogModel, Kind
-from bot.i18n import Markup, Translator
 from bot.services.credits import CreditService
 from bot.storage import UserRecord
+from bot.telegram.i18n import Markup, Translator
 
 _ICONS = {Kind.IMAGE: "🖼", Kind.VIDEO: "🎬", Kind.SONG: "🎵"}
 
 
-def _extras(model: CatalogModel) -> str:
-    """Only the choices that cost more, e.g. "4K +2, 10 s +18"."""
+def _extras(texts: Translator, language: str, model: CatalogModel) -> str:
+    """Only the choices that cost more, e.g. "resolution 4K +2, duration, s 10 +18"."""
     parts = [
-        f"{option.label.lower()} {choice} +{extra}"
+        f"{texts('option_label', language, key=option.key, label=option.label).lower()} {choice} +{extra}"
         for option in model.options.values()
         for choice, extra in option.choices.items()
         if extra > 0
@@ -29,10 +29,10 @@ def price_list(texts: Translator, language: str, catalog: Catalog) -> Markup:
     sections = []
     for kind in Kind:
         default = catalog.default_for(kind)
-        lines = [texts("prices_section", language, icon=_ICONS[kind], kind=texts(f"kinds_{kind.value}", language))]
+        lines = [texts("prices_section", language, icon=_ICONS[kind], kind=kind.value)]
         for model in catalog.of_kind(kind):
             commands = f"/{kind.value}, /{model.command}" if model is default else f"/{model.command}"
-            extras = _extras(model)
+            extras = _extras(texts, language, model)
             key = "prices_line_extras" if extras else "prices_line"
             lines.append(texts(key, language, commands=commands, name=model.name, price=model.price, extras=extras))
         sections.append("\n".join(lines))

@@ -5,9 +5,9 @@ from aiogram.filters import Command, CommandStart
 from aiogram.types import Message
 
 from bot.catalog import Catalog
-from bot.i18n import Translator
 from bot.storage import UserRecord
 from bot.telegram.handlers.usage import usage_text
+from bot.telegram.i18n import Translator
 
 
 async def start(message: Message, user: UserRecord, is_new_user: bool, texts: Translator, catalog: Catalog) -> None:

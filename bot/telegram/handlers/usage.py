@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from bot.catalog import Catalog, Kind
-from bot.i18n import Markup, Translator
+from bot.telegram.i18n import Markup, Translator
 
 
 def usage_text(texts: Translator, language: str, catalog: Catalog) -> Markup:

@@ -2,6 +2,7 @@ from bot.telegram.middlewares.blocked_chats import BlockedChatsMiddleware
 from bot.telegram.middlewares.group_access import GroupAccessMiddleware
 from bot.telegram.middlewares.in_flight import InFlightUpdates
 from bot.telegram.middlewares.pacing import PacingMiddleware
+from bot.telegram.middlewares.refusals import RefusalsMiddleware
 from bot.telegram.middlewares.retry_after import RetryAfterMiddleware
 from bot.telegram.middlewares.user import UserMiddleware
 
@@ -10,6 +11,7 @@ __all__ = [
     "GroupAccessMiddleware",
     "InFlightUpdates",
     "PacingMiddleware",
+    "RefusalsMiddleware",
     "RetryAfterMiddleware",
     "UserMiddleware",
 ]

@@ -13,7 +13,7 @@ from aiogram.enums import ChatType
 from aiogram.exceptions import TelegramAPIError
 from aiogram.types import Chat, ChatMemberUpdated, Message, TelegramObject
 
-from bot.i18n import Translator
+from bot.telegram.i18n import Translator
 
 log = logging.getLogger(__name__)
 

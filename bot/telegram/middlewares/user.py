@@ -15,10 +15,10 @@ from aiogram import BaseMiddleware
 from aiogram.exceptions import TelegramAPIError
 from aiogram.types import CallbackQuery, Message, TelegramObject, User
 
-from bot.i18n import Translator
 from bot.services.admin import AdminService
 from bot.services.credits import CreditService
 from bot.storage import UserRecord
+from bot.telegram.i18n import Translator, language_for
 
 
 class UserMiddleware(BaseMiddleware):
@@ -43,7 +43,7 @@ class UserMiddleware(BaseMiddleware):
             sender.id,
             username=sender.username,
             first_name=sender.first_name,
-            language=sender.language_code or "en",
+            language=language_for(sender.language_code),
         )
         if user.is_banned and not self._admin.is_admin(user.user_id):
             await self._turn_away(event, user, data["texts"])

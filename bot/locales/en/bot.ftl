@@ -1,0 +1,271 @@
+# English texts, in Fluent (https://projectfluent.org). Values are HTML, the bot's parse mode;
+# every { $placeholder } that holds text is HTML-escaped by the translator before it gets here,
+# so user text cannot break the markup. Numbers stay numbers, so a selector on one picks the
+# plural form (one, other; Russian: one, few, many). A $kind is one of: image, video, song.
+
+start_new =
+    👋 Hi, { $name }! I turn one line of text into a picture, a video or a song.
+
+    You have <b>{ $balance }</b> { $balance ->
+        [one] credit
+       *[other] credits
+    } to start with.
+
+    { $usage }
+start_back =
+    👋 Welcome back, { $name }! Your balance: <b>{ $balance }</b> { $balance ->
+        [one] credit
+       *[other] credits
+    }.
+
+    { $usage }
+usage =
+    <b>How to use me</b>
+    /image <i>prompt</i> — a picture (from { $image_price } cr)
+    /video <i>prompt</i> — a short video (from { $video_price } cr)
+    /song <i>prompt</i> — a song, usually two versions ({ $song_price } cr)
+    /prices — every model, its own command and its options
+    /balance — your credits
+    /language — Русский / English
+
+    Example: <code>/image a red fox in the snow --ar 16:9</code>
+help =
+    { $usage }
+
+    Results arrive in this chat as a reply to your command. If a generation fails, its credits come back automatically.
+balance = { $balance } { $balance ->
+        [one] credit
+       *[other] credits
+    } left.
+
+prompt_missing = Tell me what to make, e.g. <code>/{ $command } { $example }</code> ({ $price } { $price ->
+        [one] credit
+       *[other] credits
+    }). Nothing was charged.
+example_image = a red fox in the snow
+example_video = waves at sunset, drone shot
+example_song = a cheerful song about coffee
+prompt_too_long = That prompt is { $length } characters; { $model } takes at most { $limit }. Please shorten it. Nothing was charged.
+insufficient = This costs { $price } { $price ->
+        [one] credit
+       *[other] credits
+    } and you have { $balance }. Nothing was charged.
+option_unknown = { $model } has no option --{ $option }. Its options: { $options }. Nothing was charged.
+option_choices = { $model }: --{ $option } ({ $label }) can be { $choices }. Nothing was charged.
+group_cap_reached = This group has used its { $cap } { $cap ->
+        [one] credit
+       *[other] credits
+    } for today (this request costs { $price }); the limit resets at midnight UTC. Nothing was charged.
+internal_error = ⚠️ Something went wrong on our side. If this request took credits, they are returned automatically.
+button_stale = This button no longer works. Please send the command again.
+anonymous_sender = I can only serve personal accounts: please send this from your own account, not anonymously or as a channel.
+
+status_queued = ⏳ Sending your { $kind ->
+        [image] picture
+        [video] video
+       *[song] song
+    } request to { $model }… ({ $price } { $price ->
+        [one] credit
+       *[other] credits
+    } charged, { $balance } left)
+status_waiting = ⏳ Many requests right now: your { $kind ->
+        [image] picture
+        [video] video
+       *[song] song
+    } request is in the queue and goes to { $model } in a moment.
+status_running = 🎨 { $model } is working on your { $kind ->
+        [image] picture. This usually takes under a minute
+        [video] video. This usually takes a few minutes
+       *[song] song. This usually takes two or three minutes
+    }; I'll send it here.
+status_done = ✅ Done: your { $kind ->
+        [image] picture is
+        [video] video is
+       *[song] song is
+    } above. { $price } { $price ->
+        [one] credit
+       *[other] credits
+    } spent.
+status_failed =
+    ❌ { $reason }
+    Your { $price } { $price ->
+        [one] credit was
+       *[other] credits were
+    } returned (balance: { $balance }).
+
+menu_image = A picture from a prompt
+menu_video = A short video from a prompt
+menu_song = A song from a prompt
+menu_prices = Models, options and prices
+menu_balance = Your credits
+menu_help = How to use the bot
+menu_language = Language: Русский / English
+
+reason_rejected = The model refused this request: { $detail }
+reason_generation_failed = The generation failed: { $detail }
+reason_generation_failed_plain = The generation failed on the provider's side.
+reason_busy = The generation service is busy right now. Please try again in a few minutes.
+reason_unavailable = The generation service is unavailable right now. Please try again later.
+reason_timeout = The generation took too long and was stopped.
+reason_interrupted = The bot restarted before your request could be sent. Please send it again.
+reason_undeliverable = The result could not be delivered to this chat.
+reason_operator_refund = The operator stopped this request.
+
+prices =
+    💰 <b>Prices</b>, in credits
+
+    { $list }
+
+    Options go after the prompt, e.g. <code>/kling waves at sunset --ar 9:16 --dur 10</code>; without them you get the first choice at the listed price. Nothing is charged for a failed generation.
+    Your balance: <b>{ $balance }</b> { $balance ->
+        [one] credit
+       *[other] credits
+    }.
+prices_section = { $icon } <b>{ $kind ->
+        [image] Pictures
+        [video] Videos
+       *[song] Songs
+    }</b>
+option_label = { $key ->
+        [aspect_ratio] Aspect ratio
+        [resolution] Resolution
+        [quality] Quality
+        [duration] Duration, s
+        [instrumental] Instrumental
+       *[other] { $label }
+    }
+prices_line = { $commands } — { $name }: <b>{ $price }</b>
+prices_line_extras = { $commands } — { $name }: <b>{ $price }</b> ({ $extras })
+
+language_choose = Choose the language I speak to you in:
+language_set = Done: I'll speak English from now on.
+
+group_intro =
+    👋 Hi! I'm @{ $bot }. Anyone here can ask me for a picture, a video or a song, e.g. <code>/image a lighthouse in a storm</code> ({ $image_price } { $image_price ->
+        [one] credit
+       *[other] credits
+    }).
+    Each request is paid from the credits of whoever sends it, and the result comes back here as a reply. /prices lists every model. I only see commands, not your conversation.
+group_not_allowed = Sorry, this bot is not available in this group. Goodbye!
+
+caption = { $icon } <i>{ $prompt }</i>
+caption_song =
+    🎵 <b>{ $title }</b>
+    <i>{ $prompt }</i>
+result_link =
+    { $icon } Your { $kind ->
+        [image] picture
+        [video] video
+       *[song] song
+    } is too large for Telegram, download it here (the link works for a limited time):
+    { $url }
+
+banned_notice = You can no longer use this bot.
+refund_by_operator = ↩️ The operator returned the { $price } { $price ->
+        [one] credit
+       *[other] credits
+    } for your { $kind ->
+        [image] picture
+        [video] video
+       *[song] song
+    }. Your balance: { $balance } { $balance ->
+        [one] credit
+       *[other] credits
+    }.
+
+## Admin
+## Texts for the operator (ADMIN_IDS).
+
+admin_usage_grant = Usage: <code>/grant &lt;user&gt; &lt;amount&gt;</code>, or reply to the user's message with <code>/grant &lt;amount&gt;</code>. The user is an id or a @username; a negative amount takes credits (never below zero).
+admin_usage_ban = Usage: <code>/ban &lt;user&gt;</code> (an id or a @username), or reply to the user's message with <code>/ban</code>.
+admin_usage_unban = Usage: <code>/unban &lt;user&gt;</code> (an id or a @username), or reply to the user's message with <code>/unban</code>.
+admin_usage_user = Usage: <code>/user &lt;user&gt;</code> (an id or a @username), or reply to the user's message with <code>/user</code>.
+admin_usage_refund = Usage: <code>/refund &lt;task id&gt;</code> (the number shown by /user).
+admin_usage_broadcast = Usage: <code>/broadcast &lt;text&gt;</code>. The text goes to every user who has not blocked the bot, with the formatting you give it in Telegram.
+admin_bad_user = “{ $value }” is not a user: give a numeric id or a @username. Nothing was changed.
+admin_unknown_user = I don't know the user { $user }: they have never written to me. Nothing was changed.
+admin_ambiguous_user = Several users have been known as { $user } (ids { $ids }); please use the id. Nothing was changed.
+admin_bad_amount = “{ $value }” is not a whole number of credits. Nothing was changed.
+admin_amount_too_big = At most { $limit } credits can be granted or taken at once. Nothing was changed.
+admin_amount_zero = An amount of 0 changes nothing; give a positive amount to add or a negative one to take.
+admin_bad_task = “{ $value }” is not a task id. Nothing was changed.
+admin_unknown_task = There is no task #{ $task_id }. Nothing was changed.
+admin_already_refunded = Task #{ $task_id } was already refunded. Nothing was changed.
+admin_grant_added = ✅ Added { $amount } { $amount ->
+        [one] credit
+       *[other] credits
+    } to { $user }. Their balance: { $balance }.
+admin_grant_taken = ✅ Took { $amount } { $amount ->
+        [one] credit
+       *[other] credits
+    } from { $user }. Their balance: { $balance }.
+admin_grant_clamped = ✅ Took { $amount } { $amount ->
+        [one] credit
+       *[other] credits
+    } from { $user }: all they had (you asked for { $asked }). Their balance: { $balance }.
+admin_grant_nothing = { $user } has no credits: nothing was taken.
+admin_grant_repeated = This /grant was already applied ({ $delta } for { $user }); nothing was changed again. Their balance: { $balance }.
+admin_ban_admin = { $user } is an admin and cannot be banned.
+admin_already_banned = { $user } is already banned.
+admin_not_banned = { $user } is not banned.
+admin_banned = 🚫 { $user } is banned: their commands are ignored and cost nothing. They are told once. /unban undoes it.
+admin_unbanned = ✅ { $user } is no longer banned.
+admin_refund_cancelled = ↩️ Task #{ $task_id } was still running: it is stopped and its { $price } { $price ->
+        [one] credit is
+       *[other] credits are
+    } back with user { $user_id } (balance { $balance }). They were told.
+admin_refund_done = ↩️ Task #{ $task_id } was delivered; its { $price } { $price ->
+        [one] credit is
+       *[other] credits are
+    } back with user { $user_id } anyway (balance { $balance }). They were told.
+admin_user =
+    👤 <b>{ $user }</b>
+    Balance: <b>{ $balance }</b> { $balance ->
+        [one] credit
+       *[other] credits
+    }
+    Banned: { $banned }
+    Blocked the bot: { $blocked }
+    Joined { $joined } ago, last seen { $seen } ago
+    <b>Last tasks</b> (id · kind · model · state · price · age):
+    { $tasks }
+admin_user_task = #{ $id } · { $kind ->
+        [image] picture
+        [video] video
+       *[song] song
+    } · { $model } · { $state } · { $price } cr · { $age }
+admin_task_state = { $state ->
+    [pending] pending
+    [running] running
+    [delivering] delivering
+    [done] done
+   *[failed] failed
+    }
+age = { $n }{ $unit }
+admin_task_refunded = { $state }, refunded
+admin_banned_since = yes, for { $age } (by { $by })
+admin_blocked_since = yes, for { $age }
+admin_no = no
+admin_none = none
+admin_unavailable = unavailable
+admin_stats =
+    📊 <b>Statistics</b> (today: since 00:00 UTC)
+    <b>Users:</b> { $users } in total, { $active } active today, { $banned } banned, { $blocked } blocked the bot
+    <b>Generations today:</b>
+    { $today }
+    <b>Generations in total:</b>
+    { $total }
+    <b>Credits spent</b> (charged minus refunded): { $spent_today } today, { $spent_total } in total
+    <b>Credits refunded:</b> { $refunded_today } today, { $refunded_total } in total
+    <b>In flight now:</b> { $in_flight }
+    <b>Kie balance:</b> { $kie }
+admin_stats_kind = • { $kind ->
+        [image] Pictures
+        [video] Videos
+       *[song] Songs
+    }: { $total } ({ $done } done, { $failed } failed, { $in_flight } in flight)
+admin_broadcast_progress = 📣 Broadcasting… { $done } of { $total }: { $sent } sent, { $blocked } blocked the bot, { $failed } failed.
+admin_broadcast_done = 📣 Broadcast finished: { $sent } sent, { $blocked } blocked the bot, { $failed } failed (of { $total }).
+admin_broadcast_stopped = 📣 Broadcast stopped early (a shutdown or an error) after { $done } of { $total }: { $sent } sent, { $blocked } blocked the bot, { $failed } failed. The rest was not sent.
+admin_broadcast_busy = A broadcast is already running; wait for its final count.
+admin_kie_low_balance = ⚠️ The Kie account is running low: { $balance } credits left (alert threshold { $threshold }). Top it up, or generations will start failing.

@@ -1,0 +1,63 @@
+"""Texts in the user's language, from Fluent files (``bot/locales/<lang>/*.ftl``, package data)
+read by aiogram-i18n's Fluent core.
+
+Every text value is HTML-escaped here, in one place, because every message the bot sends
+uses HTML parse mode: user text can never break Telegram's entity parser. Numbers are passed
+on as numbers, so Fluent picks the plural form (1 credit / 2 credits; 1 кредит / 2 кредита /
+5 кредитов). Ids are labels, not amounts: a value named ``id`` or ``…_id`` is shown as it is,
+never as "1,001".
+"""
+
+from __future__ import annotations
+
+import html
+from importlib import resources
+from typing import Any
+
+from aiogram_i18n.cores import FluentRuntimeCore
+
+ENGLISH, RUSSIAN = "en", "ru"
+LANGUAGES = (ENGLISH, RUSSIAN)
+# Telegram clients set these; their users read Russian far more often than English.
+_READ_RUSSIAN = frozenset({"ru", "uk", "be", "kk"})
+
+
+def language_for(code: str | None) -> str:
+    """The bot's language for a Telegram ``language_code`` (or a stored choice)."""
+    base = (code or "").split("-")[0].split("_")[0].lower()
+    return RUSSIAN if base in _READ_RUSSIAN else ENGLISH
+
+
+class Markup(str):
+    """A value that is already HTML and must not be escaped again (e.g. a nested text)."""
+
+
+def _prepare(name: str, value: Any) -> Any:
+    if isinstance(value, Markup):
+        return str(value)
+    if isinstance(value, bool) or value is None:
+        return html.escape(str(value or ""), quote=False)
+    if isinstance(value, int | float):
+        return str(value) if name == "id" or name.endswith("_id") else value
+    return html.escape(str(value), quote=False)
+
+
+class Translator:
+    def __init__(self) -> None:
+        # Package data is read once, here; ``as_file`` gives a real folder even for a zipped install.
+        with resources.as_file(resources.files("bot") / "locales") as folder:
+            self._core = FluentRuntimeCore(
+                path=folder, default_locale=ENGLISH, locales_map={RUSSIAN: ENGLISH}, use_td=False
+            )
+            self._core.locales.update(self._core.find_locales())
+
+    @property
+    def languages(self) -> tuple[str, ...]:
+        return tuple(sorted(self._core.available_locales))
+
+    def __call__(self, key: str, language: str | None = None, /, **values: Any) -> Markup:
+        prepared = {name: _prepare(name, value) for name, value in values.items()}
+        return Markup(self._core.get(key, language_for(language), **prepared))
+
+    def has(self, key: str, language: str) -> bool:
+        return self._core.get_translator(language).has_message(key)

@@ -1,0 +1,45 @@
+"""Domain errors in words, in one place: whatever a service refuses (too few credits, an
+unknown option, a prompt too long, the group's cap, an operator command that cannot be
+done), the user reads why, in their language, and knows nothing was charged."""
+
+from __future__ import annotations
+
+from bot.errors import (
+    BotError,
+    GroupCapReachedError,
+    InsufficientCreditsError,
+    OptionProblemError,
+    PromptMissingError,
+    PromptTooLongError,
+)
+from bot.services.admin import AdminError
+from bot.telegram.i18n import Markup, Translator
+
+
+def refusal_text(texts: Translator, language: str, error: BotError) -> Markup | None:
+    """The answer to ``error``, or None when it needs none."""
+    match error:
+        case InsufficientCreditsError():
+            return texts("insufficient", language, price=error.needed, balance=error.balance)
+        case PromptMissingError():
+            example = texts(f"example_{error.kind}", language)
+            return texts("prompt_missing", language, command=error.command, example=example, price=error.price)
+        case PromptTooLongError():
+            return texts("prompt_too_long", language, length=error.length, model=error.model, limit=error.limit)
+        case GroupCapReachedError():
+            return texts("group_cap_reached", language, cap=error.cap, price=error.price)
+        case OptionProblemError() if error.key is None:
+            return texts("option_unknown", language, model=error.model, option=error.option, options=error.known)
+        case OptionProblemError():
+            return texts(
+                "option_choices",
+                language,
+                model=error.model,
+                option=error.option,
+                label=texts("option_label", language, key=error.key, label=error.label or ""),
+                choices=", ".join(error.choices),
+            )
+        case AdminError():
+            return texts(error.key, language, **error.values)
+        case _:
+            return None
