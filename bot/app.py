@@ -45,6 +45,7 @@ from bot.telegram.middlewares import (
     PacingMiddleware,
     RefusalsMiddleware,
     RetryAfterMiddleware,
+    SendUnitsMiddleware,
     UserMiddleware,
 )
 from bot.telegram.notices import TelegramNoticeSender
@@ -98,6 +99,8 @@ class Application:
                 group_period=self.tuning.group_period,
             )
         )
+        # Innermost: it must see when a delivery's request really goes out (after pacing).
+        session.middleware(SendUnitsMiddleware())
         self.bot = Bot(
             settings.telegram.bot_token.get_secret_value(),
             session=session,

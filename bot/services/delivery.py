@@ -12,6 +12,7 @@ import logging
 import tempfile
 import time
 from collections.abc import Callable
+from contextvars import ContextVar
 from dataclasses import dataclass
 from enum import StrEnum
 from pathlib import Path, PurePosixPath
@@ -65,6 +66,22 @@ def _file_name(url: str, fallback: str) -> str:
     return safe if "." in safe else fallback
 
 
+@dataclass(eq=False)
+class SendUnit:
+    """A send-and-record unit (see ``DeliveryService._send_and_record``) as shutdown sees it."""
+
+    # Its request has gone out to Telegram (or was answered "sent"): Telegram may have the file,
+    # so cutting the unit off now could send the file twice after the restart.
+    out: bool = False
+    # Shutdown stopped waiting for it: no request of this unit may go out any more.
+    cut_off: bool = False
+
+
+# The unit the current asyncio task runs (one task per unit). The Telegram session's
+# SendUnits middleware sets ``out`` when the request really leaves, after pacing and 429s.
+current_send_unit: ContextVar[SendUnit | None] = ContextVar("delivery_send_unit", default=None)
+
+
 class DeliveryService:
     def __init__(
         self,
@@ -82,7 +99,7 @@ class DeliveryService:
         self._http = http  # no Kie credentials on it: result hosts are third parties
         self._work_dir = work_dir
         self._clock = clock
-        self._sending: set[asyncio.Future[None]] = set()
+        self._sending: dict[asyncio.Future[None], SendUnit] = {}
 
     async def deliver(self, task: TaskRecord, delivery: DeliveryRecord) -> Outcome:
         with tempfile.TemporaryDirectory(dir=self._work_dir, prefix="delivery-") as tmp:
@@ -151,9 +168,11 @@ class DeliveryService:
     ) -> None:
         """Send and record as one unit that shutdown does not cut in half: a file Telegram
         took but we did not record would be sent again after the restart. Cancelling the
-        caller leaves the unit running; ``drain`` waits for it before the session closes."""
+        caller leaves the unit running; ``drain`` settles it before the session closes."""
+        state = SendUnit()
 
         async def unit() -> None:
+            current_send_unit.set(state)  # this task's own context
             if method is DeliveryMethod.LINK:
                 sent = await self._files.send_link(task, delivery, await self._link(delivery.url))
             else:
@@ -166,17 +185,50 @@ class DeliveryService:
                 )
 
         job = asyncio.ensure_future(unit())
-        self._sending.add(job)
-        job.add_done_callback(self._sending.discard)
+        self._sending[job] = state
+        job.add_done_callback(self._unit_done)
         await asyncio.shield(job)
 
+    def _unit_done(self, job: asyncio.Future[None]) -> None:
+        self._sending.pop(job, None)
+        # Retrieve the outcome here: once shutdown has cancelled the caller, nobody else awaits
+        # the unit ("Task exception was never retrieved"). A caller still waiting gets it anyway.
+        if not job.cancelled() and job.exception() is not None:
+            log.debug("send unit ended with %r", job.exception())
+
     async def drain(self, timeout: float) -> None:
-        """Wait for sends already under way (see ``_send_and_record``), up to ``timeout``."""
-        if self._sending:
-            log.info("waiting for %d send(s) under way", len(self._sending))
-            _, late = await asyncio.wait(set(self._sending), timeout=timeout)
-            if late:
-                log.warning("%d send(s) still under way at shutdown; they may be repeated after the restart", len(late))
+        """Settle the sends under way (see ``_send_and_record``) before the session closes.
+
+        They get ``timeout`` to finish. Then a unit still waiting to send (pacing, a 429 being
+        waited out, a download link) is cancelled: Telegram has nothing of it, the delivery
+        stays pending for recovery, and nothing goes out after shutdown. A unit whose request
+        is out is waited for whatever ``timeout`` says (bounded by the request's own timeout):
+        Telegram may be posting the file, and only its answer lets us record it; closing the
+        session under it would lose the answer and the file would come twice."""
+        if not self._sending:
+            return
+        log.info("waiting for %d send(s) under way", len(self._sending))
+        _, late = await asyncio.wait(set(self._sending), timeout=timeout)
+        if not late:
+            return
+        out = 0
+        for job in late:  # all still running: nothing was awaited since the wait
+            state = self._sending[job]
+            state.cut_off = True
+            if state.out:
+                out += 1
+            else:
+                job.cancel()
+        log.warning(
+            "%d send(s) still under way at shutdown: %d waiting to send, cancelled and left to recovery;"
+            " %d out to Telegram, waiting for the answer to record it",
+            len(late),
+            len(late) - out,
+            out,
+        )
+        for result in await asyncio.gather(*late, return_exceptions=True):
+            if isinstance(result, Exception):
+                log.info("a send under way at shutdown failed (%r); recovery retries it", result)
 
     async def _link(self, url: str) -> str:
         """Kie's temporary direct link for its own files; other hosts' URLs as they are."""

@@ -32,6 +32,8 @@ from __future__ import annotations
 import asyncio
 import dataclasses
 import functools
+import gc
+import logging
 import os
 import random
 import re
@@ -757,6 +759,75 @@ async def test_send_under_way_at_shutdown_is_finished_and_recorded_not_repeated(
     async with second.db.read() as repo:
         assert (await repo.tasks.get(1)).state == "done"
     assert len(fake_telegram.calls_of("sendPhoto", ok=True)) == 1
+
+
+async def wait_until(predicate: Any, timeout: float = 5.0) -> None:
+    deadline = time.monotonic() + timeout
+    while not predicate():
+        assert time.monotonic() < deadline, "condition never became true"
+        await asyncio.sleep(0.01)
+
+
+def send_units() -> list[asyncio.Task[Any]]:
+    """The delivery's send-and-record units still running (each is a task of its own)."""
+    return [t for t in asyncio.all_tasks() if t.get_coro().__qualname__.endswith("_send_and_record.<locals>.unit")]
+
+
+async def test_send_out_to_telegram_at_a_hard_stop_is_waited_for_and_recorded(
+    make_app, fake_telegram, fake_kie, caplog
+):
+    # Seed 40 with hard stops (grace 0) found it: the drain gave up at once, closing the session
+    # cut off the photo's request after Telegram had posted it, the unit died with an unretrieved
+    # TelegramNetworkError, and after the restart the photo came again.
+    caplog.set_level(logging.INFO)
+    app = await make_app()
+    await send(app, fake_telegram, "/image a lighthouse")
+    task_id = next(iter(fake_kie.tasks))
+    fake_kie.complete(task_id)
+    reply = fake_telegram.hold_answer("sendPhoto")  # Telegram posts the photo; its reply is slow
+    assert await fake_kie.send_callback(task_id) == 200
+    await fake_telegram.wait_for("sendPhoto")
+    app.tuning.shutdown_timeout = 0.0  # a hard stop: no grace at all
+    stop = asyncio.create_task(app.stop())
+    await wait_until(lambda: "still under way at shutdown" in caplog.text)  # the grace is over
+    assert not stop.done()  # the session stays open for the answer
+    reply.set()
+    await stop
+    gc.collect()  # a unit that died unawaited is reported when it is collected
+    assert "never retrieved" not in caplog.text
+    second = await make_app(web_port=app.settings.web.web_port)
+    await second.monitor.idle()
+    async with second.db.read() as repo:
+        assert (await repo.tasks.get(1)).state == "done"
+        (row,) = await repo.deliveries.for_task(1)
+    (photo,) = fake_telegram.calls_of("sendPhoto", ok=True)  # recorded before the restart: not sent again
+    assert (row.state, row.file_id) == ("sent", photo.result["photo"][-1]["file_id"])
+
+
+async def test_send_waiting_out_a_429_at_a_hard_stop_is_cancelled_not_sent_after_shutdown(
+    make_app, fake_telegram, fake_kie, caplog
+):
+    # A unit asleep in the 429 retry outlived the shutdown: it woke after the session was closed,
+    # aiogram opened a new one, and the photo went out behind the closed database's back.
+    caplog.set_level(logging.INFO)
+    app = await make_app()
+    await send(app, fake_telegram, "/image a lighthouse")
+    task_id = next(iter(fake_kie.tasks))
+    fake_kie.complete(task_id)
+    fake_telegram.fail_next_flood("sendPhoto", retry_after=30)
+    assert await fake_kie.send_callback(task_id) == 200
+    await wait_until(lambda: "flood control" in caplog.text)  # the unit sleeps before its retry
+    app.tuning.shutdown_timeout = 0.0
+    await app.stop()
+    assert send_units() == []  # cut off at once, not left to wake up after shutdown
+    assert [c.status for c in fake_telegram.calls_of("sendPhoto")] == [429]
+    gc.collect()
+    assert "never retrieved" not in caplog.text
+    second = await make_app(web_port=app.settings.web.web_port)
+    await second.monitor.idle()
+    async with second.db.read() as repo:
+        assert (await repo.tasks.get(1)).state == "done"
+    assert [c.status for c in fake_telegram.calls_of("sendPhoto")] == [429, 200]
 
 
 async def test_soak_seed_40_with_hard_stops(make_app, fake_telegram, fake_kie):

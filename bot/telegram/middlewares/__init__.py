@@ -4,6 +4,7 @@ from bot.telegram.middlewares.in_flight import InFlightUpdates
 from bot.telegram.middlewares.pacing import PacingMiddleware
 from bot.telegram.middlewares.refusals import RefusalsMiddleware
 from bot.telegram.middlewares.retry_after import RetryAfterMiddleware
+from bot.telegram.middlewares.send_units import SendUnitsMiddleware
 from bot.telegram.middlewares.user import UserMiddleware
 
 __all__ = [
@@ -13,5 +14,6 @@ __all__ = [
     "PacingMiddleware",
     "RefusalsMiddleware",
     "RetryAfterMiddleware",
+    "SendUnitsMiddleware",
     "UserMiddleware",
 ]
