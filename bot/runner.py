@@ -25,6 +25,7 @@ from aiohttp import web
 
 from bot.app import Application
 from bot.config import ConfigError
+from bot.telegram.i18n import ENGLISH, LANGUAGES
 from bot.telegram.intake import update_id_of
 
 log = logging.getLogger(__name__)
@@ -34,7 +35,7 @@ WEBHOOK_PATH = "/telegram/webhook"
 SECRET_HEADER = "X-Telegram-Bot-Api-Secret-Token"
 STARTUP_BACKOFF = BackoffConfig(min_delay=1.0, max_delay=60.0, factor=1.6, jitter=0.1)
 
-_MENU = ("image", "video", "song", "prices", "balance", "help")
+_MENU = ("image", "video", "song", "prices", "balance", "language", "help")
 
 
 def stop_on_signals(stop: asyncio.Event | None) -> asyncio.Event:
@@ -73,12 +74,15 @@ async def call_until_answered(
 
 
 async def publish_commands(app: Application) -> None:
-    """The command menu users see next to the text field; admin commands stay unlisted."""
-    commands = [BotCommand(command=name, description=app.texts(f"menu_{name}")) for name in _MENU]
-    try:
-        await app.bot.set_my_commands(commands)
-    except TelegramAPIError as exc:  # a menu is a nicety, not a reason to stop
-        log.warning("could not set the command menu: %s", exc)
+    """The command menu users see next to the text field, in each language (Telegram shows
+    a client the list for its language, else the default, English); admin commands stay
+    unlisted."""
+    for language in (None, *(code for code in LANGUAGES if code != ENGLISH)):
+        commands = [BotCommand(command=name, description=app.texts(f"menu_{name}", language)) for name in _MENU]
+        try:
+            await app.bot.set_my_commands(commands, language_code=language)
+        except TelegramAPIError as exc:  # a menu is a nicety, not a reason to stop
+            log.warning("could not set the command menu (%s): %s", language or "default", exc)
 
 
 async def _prepare(app: Application, stop: asyncio.Event) -> bool:

@@ -44,3 +44,7 @@ class CreditService:
         """Telegram said this user blocked the bot; writing to the bot again clears it."""
         async with self._db.transaction() as repo:
             await repo.users.mark_blocked(user_id, self._clock())
+
+    async def set_language(self, user_id: int, language: str) -> None:
+        async with self._db.transaction() as repo:
+            await repo.users.set_language(user_id, language)

@@ -44,6 +44,9 @@ class UserRepo(Repo):
             )
         return bool(created)
 
+    async def set_language(self, user_id: int, language: str) -> None:
+        await self._run("UPDATE users SET language = ? WHERE user_id = ?", (language, user_id))
+
     async def mark_blocked(self, user_id: int, now: float) -> None:
         await self._run("UPDATE users SET blocked_at = ? WHERE user_id = ?", (now, user_id))
 

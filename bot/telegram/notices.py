@@ -16,7 +16,6 @@ from bot.services.ports import NoticeKind, SendOutcome, SendResult
 from bot.services.reasons import FailureReason
 from bot.storage import NoticeRecord
 from bot.telegram.i18n import Markup, Translator
-from bot.telegram.texts import format_credits
 
 
 def reason_text(texts: Translator, language: str, reason: str, detail: str | None) -> Markup:
@@ -39,8 +38,8 @@ def render(texts: Translator, notice: NoticeRecord) -> Markup:
     return texts(
         "admin_kie_low_balance",
         lang,
-        balance=format_credits(values["balance"]),
-        threshold=format_credits(values["threshold"]),
+        balance=round(float(values["balance"]), 2),  # Fluent writes numbers the language's way
+        threshold=round(float(values["threshold"]), 2),
     )
 
 

@@ -3,7 +3,7 @@
 from aiogram import Router
 
 from bot.catalog import Catalog
-from bot.telegram.handlers import admin, balance, errors, fallback, generate, groups, prices, start
+from bot.telegram.handlers import admin, balance, errors, fallback, generate, groups, language, prices, start
 
 
 def routers(catalog: Catalog) -> list[Router]:
@@ -14,6 +14,7 @@ def routers(catalog: Catalog) -> list[Router]:
         start.setup(),
         balance.setup(),
         prices.setup(),
+        language.setup(),
         generate.setup(catalog),
         admin.setup(),  # for non-admins these commands fall through to the fallback
         fallback.setup(),

@@ -30,7 +30,6 @@ from bot.storage import TaskState, UserRecord
 from bot.storage.admin_queries import KindCounts
 from bot.telegram.filters import IsAdmin
 from bot.telegram.i18n import Markup, Translator
-from bot.telegram.texts import format_credits
 
 
 def _args(command: CommandObject) -> list[str]:
@@ -203,7 +202,7 @@ def _kinds(texts: Translator, lang: str, rows: list[KindCounts]) -> Markup:
 
 
 def _stats_text(texts: Translator, lang: str, stats: Stats) -> Markup:
-    kie = format_credits(stats.kie_balance) if stats.kie_balance is not None else texts("admin_unavailable", lang)
+    kie = round(stats.kie_balance, 2) if stats.kie_balance is not None else texts("admin_unavailable", lang)
     return texts(
         "admin_stats",
         lang,

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import html
+
 from aiogram import Router
 from aiogram.filters import Command
 from aiogram.types import Message
@@ -14,15 +16,17 @@ from bot.telegram.i18n import Markup, Translator
 _ICONS = {Kind.IMAGE: "🖼", Kind.VIDEO: "🎬", Kind.SONG: "🎵"}
 
 
-def _extras(texts: Translator, language: str, model: CatalogModel) -> str:
-    """Only the choices that cost more, e.g. "resolution 4K +2, duration, s 10 +18"."""
+def _extras(texts: Translator, language: str, model: CatalogModel) -> Markup:
+    """Only the choices that cost more, e.g. "resolution <code>4K</code> +2": a choice is
+    what the user types after the option, so it is shown as code."""
     parts = [
-        f"{texts('option_label', language, key=option.key, label=option.label).lower()} {choice} +{extra}"
+        f"{texts('option_label', language, key=option.key, label=option.label).lower()}"
+        f" <code>{html.escape(choice, quote=False)}</code> +{extra}"
         for option in model.options.values()
         for choice, extra in option.choices.items()
         if extra > 0
     ]
-    return ", ".join(parts)
+    return Markup(", ".join(parts))
 
 
 def price_list(texts: Translator, language: str, catalog: Catalog) -> Markup:
