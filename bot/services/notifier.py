@@ -54,7 +54,7 @@ class Notifier:
     def render(self, language: str, key: str, **values: object) -> Markup:
         """The text ``key`` in ``language``. A value given as a ``(prefix, name)`` pair is
         itself a text, looked up as ``prefix_name``; a ``(key, {values})`` pair likewise."""
-        resolved = {}
+        resolved: dict[str, object] = {}
         for name, value in values.items():
             if isinstance(value, tuple) and isinstance(value[1], dict):
                 resolved[name] = self.texts(value[0], language, **value[1])
