@@ -22,6 +22,7 @@ from aiohttp import web
 from bot.catalog import Catalog, load_catalog
 from bot.config import Settings
 from bot.services.admin import AdminService
+from bot.services.backup import UPLOAD_LIMIT, BackupService
 from bot.services.broadcast import Broadcaster
 from bot.services.credits import CreditService
 from bot.services.delivery import DeliveryService
@@ -72,6 +73,8 @@ class Tuning:
     # A broadcast edits its progress message every so many sends or seconds.
     broadcast_progress_every: int = 100
     broadcast_progress_interval: float = 10.0
+    # Telegram's upload limit, which a /backup snapshot must fit; tests make it tiny.
+    backup_upload_limit: int = UPLOAD_LIMIT
     outbox: OutboxPolicy = field(default_factory=OutboxPolicy)
     clock: Callable[[], float] = field(default=time.time)
 
@@ -160,6 +163,7 @@ class Application:
             admin_ids=settings.telegram.admin_ids,
             clock=clock,
         )
+        self.backups = BackupService(self.db, limit=self.tuning.backup_upload_limit, clock=clock)
         self.broadcasts = Broadcaster(
             self.db,
             TelegramBroadcastChannel(self.bot, self.texts),
@@ -193,6 +197,7 @@ class Application:
             texts=self.texts,
             admin=self.admin,
             broadcasts=self.broadcasts,
+            backups=self.backups,
             admin_ids=self.settings.telegram.admin_ids,
         )
         dp.update.outer_middleware(self.updates)

@@ -241,7 +241,7 @@ class TaskMonitor:
                     task.id,
                     file_key=file.key,
                     url=file.url,
-                    media=file.kind.value,
+                    media=file.kind,
                     title=file.title,
                     duration=file.duration,
                     now=now,

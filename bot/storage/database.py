@@ -112,6 +112,28 @@ class Database:
                 raise
             await conn.execute("COMMIT")
 
+    async def size(self) -> int:
+        """Bytes a copy of the database would take: its pages, committed WAL frames included."""
+        async with self._lock:
+            async with self.connection.execute("PRAGMA page_count") as cur:
+                (pages,) = await cur.fetchone()  # type: ignore[misc]
+            async with self.connection.execute("PRAGMA page_size") as cur:
+                (page_size,) = await cur.fetchone()  # type: ignore[misc]
+        return int(pages) * int(page_size)
+
+    async def backup_to(self, target: Path) -> None:
+        """Write a consistent copy of the database to ``target`` (a new file) with SQLite's
+        online backup API. Copying the files instead could catch the main file and the WAL at
+        different moments, or a page half written; the backup API copies what is committed.
+        Taken under ``_lock`` like a read, so no other coroutine's transaction is half done."""
+        # The copy runs on aiosqlite's worker thread, not the thread that opened the target.
+        dest = sqlite3.connect(target, check_same_thread=False)
+        try:
+            async with self._lock:
+                await self.connection.backup(dest, pages=-1)
+        finally:
+            dest.close()
+
     @asynccontextmanager
     async def read(self) -> AsyncIterator[Repositories]:
         """Reads take the same lock so they never see another coroutine's open transaction."""

@@ -13,7 +13,9 @@ from bot.errors import (
     PromptTooLongError,
 )
 from bot.services.admin import AdminError
+from bot.services.backup import BackupTooLarge
 from bot.telegram.i18n import Markup, Translator
+from bot.telegram.wording import file_size
 
 
 def refusal_text(texts: Translator, language: str, error: BotError) -> Markup | None:
@@ -38,6 +40,14 @@ def refusal_text(texts: Translator, language: str, error: BotError) -> Markup | 
                 option=error.option,
                 label=texts("option_label", language, key=error.key, label=error.label or ""),
                 choices=", ".join(error.choices),
+            )
+        case BackupTooLarge():
+            return texts(
+                "admin_backup_too_large",
+                language,
+                size=file_size(texts, language, error.size),
+                limit=file_size(texts, language, error.limit),
+                command=error.command,
             )
         case AdminError():
             return texts(error.key, language, **error.values)

@@ -672,7 +672,7 @@ async def test_burst_of_users_against_kies_rate_limit_all_delivered_none_refunde
     assert sorted(p.params["chat_id"] for p in photos) == sorted(users)
 
 
-THROTTLES: dict[str, Callable[[Any], None]] = {
+THROTTLES: dict[str, Callable[[Any], object]] = {
     "code-429": lambda f: f.fail_next_create(429, "Rate limit exceeded", times=3),
     "http-429-envelope": lambda f: f.fail_next_create(429, "Too many", times=3, http_status=429),
     "http-429-plain": lambda f: f.fail_next_raw(

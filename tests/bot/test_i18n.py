@@ -15,7 +15,7 @@ from bot.telegram.i18n import LANGUAGES, Markup, Translator, language_for
 
 NUMBERS = (0, 1, 2, 5, 11, 21, 22, 25)
 # Words that stay as they are in Russian text: names of things, not sentences.
-NAMES = {"English", "Kie", "Telegram", "BotFather", "ADMIN_IDS"} | {
+NAMES = {"English", "Kie", "Telegram", "BotFather", "ADMIN_IDS", "Docker", "sqlite", "README", "Python"} | {
     word for model in load_catalog(None).models.values() for word in re.findall(r"[A-Za-z]+", model.name)
 }
 
@@ -24,7 +24,7 @@ def messages(language: str) -> dict[str, ast.Message]:
     text = (resources.files("bot") / "locales" / language / "bot.ftl").read_text("utf-8")
     resource = parse(text)
     junk = [entry.content for entry in resource.body if isinstance(entry, ast.Junk)]
-    assert not junk, f"{language}: unparsable: {junk[0][:200]}"
+    assert not junk, f"{language}: unparsable: {str(junk[0])[:200]}"
     return {entry.id.name: entry for entry in resource.body if isinstance(entry, ast.Message)}
 
 

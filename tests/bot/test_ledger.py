@@ -25,7 +25,9 @@ async def add_user(db: Database, user_id: int, balance: int = 0) -> None:
     async with db.transaction() as repo:
         await repo.users.upsert(user_id, username=None, first_name="U", language="en", now=NOW)
         if balance:
-            await repo.ledger.apply(user_id=user_id, delta=balance, kind="grant", op_key=f"seed:{user_id}", now=NOW)
+            await repo.ledger.apply(
+                user_id=user_id, delta=balance, kind=LedgerKind.GRANT, op_key=f"seed:{user_id}", now=NOW
+            )
 
 
 async def apply(db: Database, user_id: int, delta: int, op_key: str):

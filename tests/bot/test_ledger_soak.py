@@ -307,7 +307,7 @@ class Soak:
         self.trace.append(f"{time.monotonic() - self.t0:6.2f}s {text}")
 
     def tuning(self) -> Tuning:
-        wanted = {
+        wanted: dict[str, Any] = {
             "submit_attempts": SUBMIT_ATTEMPTS,
             "submit_backoff": 0.01,
             "shutdown_timeout": 2.0,
@@ -579,10 +579,10 @@ class Soak:
         async with self.app.db.read(), self.app.db.connection.execute(sql) as cursor:
             return [dict(row) for row in await cursor.fetchall()]
 
-    def result_messages(self) -> dict[tuple[int, int], list[tuple[str, str, int]]]:
+    def result_messages(self) -> dict[tuple[int, int | None], list[tuple[str, str, int]]]:
         """(chat, request message) -> [(rung, file name, message id)] for every result message
         Telegram accepted: media uploads by their file name, links by the file in the URL."""
-        found: dict[tuple[int, int], list[tuple[str, str, int]]] = defaultdict(list)
+        found: dict[tuple[int, int | None], list[tuple[str, str, int]]] = defaultdict(list)
         for call in self.telegram.calls:
             if not call.ok:
                 continue
@@ -616,6 +616,7 @@ class Soak:
             files[delivery["task_id"]].append(delivery)
 
         # Per task: final; one debit of -price; one refund of +price iff failed; files agree.
+        task: dict[str, Any] | None
         for task in tasks:
             tid, price, uid = task["id"], task["price"], task["user_id"]
             where = f"task {tid} (user {uid}, {task['kind']}, {task['state']}, {task['error']})"
@@ -770,7 +771,11 @@ async def wait_until(predicate: Any, timeout: float = 5.0) -> None:
 
 def send_units() -> list[asyncio.Task[Any]]:
     """The delivery's send-and-record units still running (each is a task of its own)."""
-    return [t for t in asyncio.all_tasks() if t.get_coro().__qualname__.endswith("_send_and_record.<locals>.unit")]
+    return [
+        t
+        for t in asyncio.all_tasks()
+        if getattr(t.get_coro(), "__qualname__", "").endswith("_send_and_record.<locals>.unit")
+    ]
 
 
 async def test_send_out_to_telegram_at_a_hard_stop_is_waited_for_and_recorded(

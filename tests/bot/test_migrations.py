@@ -9,7 +9,7 @@ from bot.storage.database import _migrations
 async def schema(path) -> dict[str, str]:
     async with aiosqlite.connect(path) as conn:
         rows = await conn.execute_fetchall("SELECT name, sql FROM sqlite_master WHERE sql IS NOT NULL ORDER BY name")
-    return dict(rows)
+    return {name: sql for name, sql in rows}
 
 
 async def test_fresh_database_gets_every_migration(tmp_path):

@@ -34,6 +34,7 @@ register the ids they mint, so answering them works); ``push_update()`` queues o
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import hashlib
 import itertools
 import json
@@ -658,9 +659,7 @@ def parse_html(text: str, *, strict_ampersand: bool = True) -> tuple[str, list[d
                 i += 1
             attr_name = text[attr_begin:i].lower()
             if not attr_name:
-                raise MarkupError(
-                    f'Empty attribute name in the tag "{tag}" at byte offset {_byte_offset(text, begin)}'
-                )
+                raise MarkupError(f'Empty attribute name in the tag "{tag}" at byte offset {_byte_offset(text, begin)}')
             while i < n and text[i].isspace():
                 i += 1
             if i >= n or text[i] != "=":
@@ -1121,7 +1120,7 @@ class FakeTelegram:
 
         self._runner: web.AppRunner | None = None
         self._faults: dict[str, list[dict[str, Any]]] = {}
-        self._chat_faults: dict[tuple[str, int | str], list[dict[str, Any]]] = {}
+        self._chat_faults: dict[tuple[str, int | str | None], list[dict[str, Any]]] = {}
         self._held_answers: dict[str, list[asyncio.Event]] = {}
         self._held_requests: dict[str, list[HeldRequest]] = {}
         self._results: dict[str, Any] = {}
@@ -1230,10 +1229,8 @@ class FakeTelegram:
                 seen = ", ".join(f"{c.method}:{c.status}" for c in self.calls[-15:]) or "none"
                 raise TimeoutError(f"no matching {name} call within {timeout}s; recent calls: {seen}")
             event = self._call_event
-            try:
+            with contextlib.suppress(TimeoutError):
                 await asyncio.wait_for(event.wait(), remaining)
-            except TimeoutError:
-                pass
 
     def messages(self, chat_id: int, *, incoming: bool = False) -> list[SentMessage]:
         """Messages the bot sent to ``chat_id`` in order (deleted ones included, flagged).
@@ -1802,9 +1799,9 @@ class FakeTelegram:
         call.status, call.response = status, body
         event, self._call_event = self._call_event, asyncio.Event()
         event.set()
-        held = self._held_answers.get(call.method)
-        if held:
-            await held.pop(0).wait()
+        answers = self._held_answers.get(call.method)
+        if answers:
+            await answers.pop(0).wait()
         return _json_response(body, status)
 
     async def _read_params(self, request: web.Request, raw: dict[str, Any], parts: dict[str, UploadedFile]) -> None:
@@ -1948,6 +1945,7 @@ class FakeTelegram:
     # chat helpers
 
     def _resolve_chat(self, chat_id: int | str, *, sending: bool) -> _Chat:
+        chat: _Chat | None
         if isinstance(chat_id, str):
             if chat_id.startswith("@"):
                 for chat in self._chats.values():
@@ -2137,15 +2135,12 @@ class FakeTelegram:
             if batch or remaining <= 0 or self._closing:
                 return batch
             event = self._update_event
-            try:
+            with contextlib.suppress(TimeoutError):
                 await asyncio.wait_for(event.wait(), remaining)
-            except TimeoutError:
-                pass
             if generation != self._poll_generation:
                 raise TelegramError(
                     409,
-                    "Conflict: terminated by other getUpdates request; "
-                    "make sure that only one bot instance is running",
+                    "Conflict: terminated by other getUpdates request; make sure that only one bot instance is running",
                 )
 
     def _drop_disallowed(self) -> None:
@@ -2154,10 +2149,7 @@ class FakeTelegram:
         for update in self._updates:
             kinds = [k for k in update if k != "update_id"]
             kind = kinds[0] if kinds else ""
-            if allowed:
-                ok = kind in allowed
-            else:
-                ok = kind not in DEFAULT_UPDATE_TYPES_EXCLUDED
+            ok = kind in allowed if allowed else kind not in DEFAULT_UPDATE_TYPES_EXCLUDED
             if ok:
                 kept.append(update)
         self._updates = kept
@@ -2403,10 +2395,7 @@ class FakeTelegram:
         user = self._user(user_id)
         status = self._members.get((chat.id, user_id))
         if status is None:
-            if chat.type == "private":
-                status = "member" if user_id in (chat.id, self.bot_id) else "left"
-            else:
-                status = "member"
+            status = ("member" if user_id in (chat.id, self.bot_id) else "left") if chat.type == "private" else "member"
         if status == "creator":
             return {"status": "creator", "user": user, "is_anonymous": False}
         if status == "administrator":
@@ -2541,7 +2530,11 @@ class FakeTelegram:
             folders = {"photo": "photos", "video": "videos", "audio": "music", "voice": "voice"}
             folder = folders.get(stored.kind, "documents")
             stored.file_path = f"{folder}/file_{next(self._counter)}{ext}"
-        out = {"file_id": stored.file_id, "file_unique_id": stored.file_unique_id, "file_path": stored.file_path}
+        out: dict[str, Any] = {
+            "file_id": stored.file_id,
+            "file_unique_id": stored.file_unique_id,
+            "file_path": stored.file_path,
+        }
         if stored.size is not None:
             out["file_size"] = stored.size
         return out
@@ -2624,9 +2617,12 @@ class FakeTelegram:
                 if info is None and self.check_image_content:
                     raise _bad("IMAGE_PROCESS_FAILED")
                 width, height = (info[1], info[2]) if info and info[1] else (512, 512)
-                if self.check_image_content and height:
-                    if width + height > 10000 or max(width, height) / max(min(width, height), 1) > 20:
-                        raise _bad("PHOTO_INVALID_DIMENSIONS")
+                if (
+                    self.check_image_content
+                    and height
+                    and (width + height > 10000 or max(width, height) / max(min(width, height), 1) > 20)
+                ):
+                    raise _bad("PHOTO_INVALID_DIMENSIONS")
                 return StoredFile(
                     "", "", "photo", upload.size, upload.data, upload.filename, "image/jpeg", width, height
                 )
@@ -2703,9 +2699,9 @@ class FakeTelegram:
     def _send_media(self, call: Call) -> dict[str, Any]:
         kind, param = MEDIA_METHODS[call.method]
         chat = self._resolve_chat(call.params["chat_id"], sending=True)
-        caption = self._caption(call.params)
+        caption_fields = self._caption(call.params)
         content = self._media_content(call, kind, param)
-        content.update(caption)
+        content.update(caption_fields)
         caption, mode = call.params.get("caption"), call.params.get("parse_mode")
         return self._store(call, chat, content, raw_text=caption, parse_mode=mode)
 

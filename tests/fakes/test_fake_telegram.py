@@ -27,6 +27,7 @@ from aiogram.types import (
     InputMediaPhoto,
     InputMediaVideo,
     LabeledPrice,
+    MediaUnion,
     Message,
     ReplyParameters,
 )
@@ -101,6 +102,7 @@ async def test_send_message_reaches_calls_with_decoded_params(bot: Bot, fake: Fa
     assert call.raw["chat_id"] == str(USER)
     assert msg.text == "Hello & bye"
     assert msg.entities and msg.entities[0].type == "bold" and msg.entities[0].length == 5
+    assert msg.from_user is not None and msg.reply_markup is not None
     assert msg.chat.type == "private" and msg.from_user.id == fake.bot_id
     assert msg.reply_markup.inline_keyboard[0][0].callback_data == "go:1"
     second = await bot.send_message(USER, "again")
@@ -122,6 +124,7 @@ async def test_send_photo_from_path_and_bytes(bot: Bot, fake: FakeTelegram, tmp_
     assert upload.data == png and upload.size == len(png) and upload.filename == "pic.png"
     assert calls[1].files["photo"].filename == "mem.png" and calls[1].files["photo"].data == png
 
+    assert first.caption_entities and first.photo and second.photo
     assert first.caption == "from disk" and first.caption_entities[0].type == "italic"
     assert (first.photo[-1].width, first.photo[-1].height) == (320, 200)
     assert first.photo[-1].file_size == len(png)
@@ -130,7 +133,7 @@ async def test_send_photo_from_path_and_bytes(bot: Bot, fake: FakeTelegram, tmp_
     assert len(ids) == len(first.photo) + len(second.photo)
 
     again = await bot.send_photo(USER, first.photo[-1].file_id)  # by file_id
-    assert again.photo[-1].file_id == first.photo[-1].file_id
+    assert again.photo and again.photo[-1].file_id == first.photo[-1].file_id
 
 
 async def test_send_video_audio_document(bot: Bot, fake: FakeTelegram, tmp_path):
@@ -146,6 +149,7 @@ async def test_send_video_audio_document(bot: Bot, fake: FakeTelegram, tmp_path)
     assert fake.calls_of("sendAudio")[0].files["audio"].filename == "song.mp3"
     assert fake.calls_of("sendDocument")[0].files["document"].data == b"%PDF-1.4 hello"
 
+    assert video.video and audio.audio and doc.document
     assert (video.video.width, video.video.height, video.video.duration) == (1280, 720, 5)
     assert video.video.file_name == "clip.mp4" and video.video.mime_type == "video/mp4" and video.caption == "clip"
     assert audio.audio.title == "Song" and audio.audio.performer == "Kie" and audio.audio.duration == 61
@@ -154,7 +158,7 @@ async def test_send_video_audio_document(bot: Bot, fake: FakeTelegram, tmp_path)
     assert len({video.video.file_id, audio.audio.file_id, doc.document.file_id}) == 3
 
     resent = await bot.send_document(USER, doc.document.file_id)
-    assert resent.document.file_id == doc.document.file_id
+    assert resent.document and resent.document.file_id == doc.document.file_id
     with pytest.raises(TelegramBadRequest, match="can't use file of type Audio as Video"):
         await bot.send_video(USER, audio.audio.file_id)
     with pytest.raises(TelegramBadRequest, match="wrong file identifier"):
@@ -162,13 +166,13 @@ async def test_send_video_audio_document(bot: Bot, fake: FakeTelegram, tmp_path)
 
 
 async def test_send_media_group(bot: Bot, fake: FakeTelegram):
-    album = [
+    album: list[MediaUnion] = [
         InputMediaPhoto(media=BufferedInputFile(make_png(10, 10), "a.png"), caption="one"),
         InputMediaPhoto(media=BufferedInputFile(make_png(20, 10), "b.png")),
     ]
     messages = await bot.send_media_group(USER, album)
     assert len(messages) == 2 and messages[0].media_group_id == messages[1].media_group_id
-    assert messages[0].caption == "one" and messages[1].photo[-1].width == 20
+    assert messages[0].caption == "one" and messages[1].photo and messages[1].photo[-1].width == 20
     assert len(fake.calls_of("sendMediaGroup")[0].files) == 2
     with pytest.raises(TelegramBadRequest, match="2-10"):
         await bot.send_media_group(USER, album[:1])
@@ -188,7 +192,7 @@ async def test_unescaped_html_is_rejected(bot: Bot, fake: FakeTelegram, text: st
 
 def test_html_parser_supports_telegram_tags():
     text, entities = parse_html(
-        '<b>b</b><strong>s</strong><i>i</i><em>e</em><u>u</u><ins>n</ins><s>s</s><strike>k</strike><del>d</del>'
+        "<b>b</b><strong>s</strong><i>i</i><em>e</em><u>u</u><ins>n</ins><s>s</s><strike>k</strike><del>d</del>"
         '<a href="https://x.org/?a=1&amp;b=2">l</a><code>c</code><pre><code class="language-python">p</code></pre>'
         '<span class="tg-spoiler">x</span><tg-spoiler>y</tg-spoiler><blockquote expandable>q</blockquote>'
         '<tg-emoji emoji-id="5368324170671202286">👍</tg-emoji> &lt;&gt;&quot;&#65;&#x42;'
@@ -209,7 +213,7 @@ async def test_markdown_v2_reserved_characters(bot: Bot):
         await bot.send_message(USER, "*bold", parse_mode="MarkdownV2")
     msg = await bot.send_message(USER, r"*Done*\. [site](https://x\.org) Thanks\!", parse_mode="MarkdownV2")
     assert msg.text == "Done. site Thanks!"
-    assert [e.type for e in msg.entities] == ["bold", "text_link"]
+    assert [e.type for e in msg.entities or []] == ["bold", "text_link"]
     assert parse_markdown_v2("```python\nprint(1)\n```")[1] == [
         {"type": "pre", "offset": 0, "length": 8, "language": "python"}  # trailing newline trimmed
     ]
@@ -307,6 +311,7 @@ async def test_429_fault_becomes_retry_after(bot: Bot, fake: FakeTelegram):
         await bot.send_message(USER, "flood")
     assert info.value.retry_after == 7
     assert fake.calls[-1].status == 429
+    assert fake.calls[-1].response is not None
     assert fake.calls[-1].response["parameters"] == {"retry_after": 7}
     msg = await bot.send_message(USER, "after waiting")  # only the next call failed
     assert msg.text == "after waiting"
@@ -336,6 +341,7 @@ async def test_blocked_user_is_forbidden(bot: Bot, fake: FakeTelegram):
 async def test_edits(bot: Bot, fake: FakeTelegram):
     msg = await bot.send_message(USER, "Working…", reply_markup=keyboard("cancel"))
     edited = await bot.edit_message_text("<b>Done</b>", chat_id=USER, message_id=msg.message_id, parse_mode="HTML")
+    assert isinstance(edited, Message)
     assert edited.text == "Done" and edited.edit_date and edited.reply_markup is None
     with pytest.raises(TelegramBadRequest, match="message is not modified"):
         await bot.edit_message_text("<b>Done</b>", chat_id=USER, message_id=msg.message_id, parse_mode="HTML")
@@ -350,12 +356,14 @@ async def test_edits(bot: Bot, fake: FakeTelegram):
     await bot.edit_message_caption(chat_id=USER, message_id=photo.message_id, caption="v2")
     with pytest.raises(TelegramBadRequest, match="there is no text in the message to edit"):
         await bot.edit_message_text("t", chat_id=USER, message_id=photo.message_id)
-    assert fake.message(USER, photo.message_id).caption == "v2"
+    stored_photo = fake.message(USER, photo.message_id)
+    assert stored_photo is not None and stored_photo.caption == "v2"
     video = await bot.edit_message_media(
         InputMediaVideo(media=BufferedInputFile(b"mp4", "result.mp4"), caption="done"),
         chat_id=USER,
         message_id=photo.message_id,
     )
+    assert isinstance(video, Message)
     assert video.video and not video.photo and video.caption == "done"
 
     await bot.delete_message(USER, photo.message_id)
@@ -367,7 +375,7 @@ async def test_reply_parameters(bot: Bot, fake: FakeTelegram):
     update = fake.message_update("make a cat", user_id=USER)
     user_msg = update["message"]
     reply = await bot.send_message(USER, "ok", reply_parameters=ReplyParameters(message_id=user_msg["message_id"]))
-    assert reply.reply_to_message.text == "make a cat"
+    assert reply.reply_to_message is not None and reply.reply_to_message.text == "make a cat"
     assert reply.message_id == user_msg["message_id"] + 1  # one id sequence per chat
     with pytest.raises(TelegramBadRequest, match="message to be replied not found"):
         await bot.send_message(USER, "x", reply_parameters=ReplyParameters(message_id=777))
@@ -419,8 +427,8 @@ async def test_get_updates_offset_and_long_poll(bot: Bot, fake: FakeTelegram):
     for text in ("one", "two", "three"):
         fake.push_message(text)
     updates = await bot.get_updates(timeout=1)
-    assert [u.message.text for u in updates] == ["one", "two", "three"]
-    assert [u.message.text for u in await bot.get_updates(offset=updates[1].update_id + 1)] == ["three"]
+    assert [u.message and u.message.text for u in updates] == ["one", "two", "three"]
+    assert [u.message and u.message.text for u in await bot.get_updates(offset=updates[1].update_id + 1)] == ["three"]
     assert await bot.get_updates(offset=updates[-1].update_id + 1, timeout=0) == []  # confirmed updates are gone
     assert fake.pending_updates == []
 
@@ -428,7 +436,8 @@ async def test_get_updates_offset_and_long_poll(bot: Bot, fake: FakeTelegram):
     await asyncio.sleep(0.05)
     fake.push_message("late")
     got = await asyncio.wait_for(waiter, 2)
-    assert [u.message.text for u in got] == ["late"]
+    assert [u.message and u.message.text for u in got] == ["late"]
+    assert got[0].message is not None
 
     fake.push_update(fake.callback_update("x", message=got[0].message.message_id))
     only_messages = await bot.get_updates(offset=got[0].update_id + 1, allowed_updates=["message"])
@@ -441,6 +450,7 @@ async def test_dispatcher_polling_end_to_end(fake: FakeTelegram):
 
     @dp.message(CommandStart())
     async def start(message: Message) -> None:
+        assert message.from_user is not None
         await message.answer(f"Hi, <b>{html.escape(message.from_user.first_name)}</b>!", parse_mode="HTML")
 
     @dp.callback_query(F.data == "ping")
@@ -483,6 +493,7 @@ async def test_webhook(bot: Bot, fake: FakeTelegram):
     with pytest.raises(TelegramBadRequest, match="secret token"):
         await bot.set_webhook("https://example.com/hook", secret_token="bad token!")
     await bot.set_webhook("https://example.com/hook", secret_token="s3cr3t_-", allowed_updates=["message"])
+    assert fake.webhook is not None
     assert fake.webhook["url"] == "https://example.com/hook" and fake.webhook["secret_token"] == "s3cr3t_-"
     info = await bot.get_webhook_info()
     assert info.url == "https://example.com/hook" and info.allowed_updates == ["message"]
@@ -497,18 +508,31 @@ async def test_webhook(bot: Bot, fake: FakeTelegram):
 
 async def test_stars_invoice_and_refund(bot: Bot, fake: FakeTelegram):
     msg = await bot.send_invoice(
-        USER, title="100 credits", description="Credits", payload="order:1", currency="XTR",
+        USER,
+        title="100 credits",
+        description="Credits",
+        payload="order:1",
+        currency="XTR",
         prices=[LabeledPrice(label="100 credits", amount=50)],
     )
-    assert msg.invoice.total_amount == 50 and msg.invoice.currency == "XTR"
+    assert msg.invoice is not None and msg.invoice.total_amount == 50 and msg.invoice.currency == "XTR"
     with pytest.raises(TelegramBadRequest, match="STARS_INVOICE_INVALID"):
         await bot.send_invoice(
-            USER, title="t", description="d", payload="p", currency="XTR",
+            USER,
+            title="t",
+            description="d",
+            payload="p",
+            currency="XTR",
             prices=[LabeledPrice(label="a", amount=1), LabeledPrice(label="b", amount=1)],
         )
     with pytest.raises(TelegramBadRequest, match="PAYMENT_PROVIDER_INVALID"):
         await bot.send_invoice(
-            USER, title="t", description="d", payload="p", currency="XTR", provider_token="123:TEST",
+            USER,
+            title="t",
+            description="d",
+            payload="p",
+            currency="XTR",
+            provider_token="123:TEST",
             prices=[LabeledPrice(label="a", amount=1)],
         )
 
@@ -561,4 +585,4 @@ async def test_get_file_and_download(bot: Bot, fake: FakeTelegram):
     file = await bot.get_file(file_id)
     assert file.file_size == len(png) and file.file_path
     data = await bot.download(file_id)
-    assert data.read() == png
+    assert data is not None and data.read() == png

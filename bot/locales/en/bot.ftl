@@ -269,3 +269,15 @@ admin_broadcast_done = 📣 Broadcast finished: { $sent } sent, { $blocked } blo
 admin_broadcast_stopped = 📣 Broadcast stopped early (a shutdown or an error) after { $done } of { $total }: { $sent } sent, { $blocked } blocked the bot, { $failed } failed. The rest was not sent.
 admin_broadcast_busy = A broadcast is already running; wait for its final count.
 admin_kie_low_balance = ⚠️ The Kie account is running low: { $balance } credits left (alert threshold { $threshold }). Top it up, or generations will start failing.
+
+whoami_private = Your Telegram id: <code>{ $user_id }</code>
+whoami_group =
+    Your Telegram id: <code>{ $user_id }</code>
+    This group's id ({ $title }): <code>{ $chat_id }</code>
+size_kb = { $n } KB
+size_mb = { $n } MB
+admin_backup_caption = 🗄 Database snapshot, { $size }, taken { $time } UTC. To restore it: stop the bot, replace the database file with this one, delete the <code>-wal</code> and <code>-shm</code> files next to it, start the bot.
+admin_backup_too_large =
+    The database is { $size }, over Telegram's { $limit } upload limit for bots, so it cannot be sent here. Make the backup on the server instead; it is safe while the bot runs:
+    <code>{ $command }</code>
+    (The Docker image has no sqlite3 program: the README's “Running in production” gives the same backup with Python.)

@@ -313,3 +313,15 @@ admin_broadcast_done = 📣 Рассылка завершена. Отправл�
 admin_broadcast_stopped = 📣 Рассылка прервана досрочно (остановка бота или ошибка) после { $done } из { $total }. Отправлено: { $sent }, заблокировали бота: { $blocked }, ошибок: { $failed }. Остальным сообщение не отправлено.
 admin_broadcast_busy = Рассылка уже идёт — дождитесь итогового отчёта.
 admin_kie_low_balance = ⚠️ На аккаунте Kie заканчиваются кредиты: осталось { $balance } (порог оповещения { $threshold }). Пополните баланс, иначе генерации начнут завершаться ошибкой.
+
+whoami_private = Ваш id в Telegram: <code>{ $user_id }</code>
+whoami_group =
+    Ваш id в Telegram: <code>{ $user_id }</code>
+    id этой группы ({ $title }): <code>{ $chat_id }</code>
+size_kb = { $n } КБ
+size_mb = { $n } МБ
+admin_backup_caption = 🗄 Снимок базы данных, { $size }, сделан { $time } UTC. Чтобы восстановить: остановите бота, замените файл базы этим, удалите лежащие рядом файлы <code>-wal</code> и <code>-shm</code> и запустите бота снова.
+admin_backup_too_large =
+    База весит { $size } — больше лимита Telegram на загрузку файлов ботами ({ $limit }), поэтому прислать её сюда нельзя. Сделайте копию на сервере — это безопасно и при работающем боте:
+    <code>{ $command }</code>
+    (В Docker-образе нет программы sqlite3: в README, в разделе о работе в продакшене, есть та же команда на Python.)

@@ -3,7 +3,19 @@
 from aiogram import Router
 
 from bot.catalog import Catalog
-from bot.telegram.handlers import admin, balance, errors, fallback, generate, groups, language, prices, start
+from bot.telegram.handlers import (
+    admin,
+    backup,
+    balance,
+    errors,
+    fallback,
+    generate,
+    groups,
+    language,
+    prices,
+    start,
+    whoami,
+)
 
 
 def routers(catalog: Catalog) -> list[Router]:
@@ -12,10 +24,12 @@ def routers(catalog: Catalog) -> list[Router]:
         errors.setup(),
         groups.setup(),
         start.setup(),
+        whoami.setup(),
         balance.setup(),
         prices.setup(),
         language.setup(),
         generate.setup(catalog),
         admin.setup(),  # for non-admins these commands fall through to the fallback
+        backup.setup(),  # likewise, and in groups for admins too
         fallback.setup(),
     ]
