@@ -21,18 +21,18 @@ from aiohttp import web
 
 from bot.catalog import Catalog, load_catalog
 from bot.config import Settings
-from bot.services.admin import AdminService
-from bot.services.backup import UPLOAD_LIMIT, BackupService
-from bot.services.broadcast import Broadcaster
-from bot.services.credits import CreditService
-from bot.services.delivery import DeliveryService
-from bot.services.generation import GenerationService, check_catalog
-from bot.services.kie_balance import KieBalanceWatch
-from bot.services.monitor import TaskMonitor
-from bot.services.notifier import Notifier
-from bot.services.outbox import Outbox, OutboxPolicy
-from bot.services.settlement import Settlement
-from bot.services.submitter import KieSubmitter
+from bot.services.billing.credits import CreditService
+from bot.services.generation.delivery import DeliveryService
+from bot.services.generation.monitor import TaskMonitor
+from bot.services.generation.requests import GenerationService, check_catalog
+from bot.services.generation.settlement import Settlement
+from bot.services.generation.submitter import KieSubmitter
+from bot.services.messaging.notifier import Notifier
+from bot.services.messaging.outbox import Outbox, OutboxPolicy
+from bot.services.operators.admin import AdminService
+from bot.services.operators.backup import UPLOAD_LIMIT, BackupService
+from bot.services.operators.broadcast import Broadcaster
+from bot.services.operators.kie_balance import KieBalanceWatch
 from bot.storage import Database
 from bot.telegram.broadcasts import TelegramBroadcastChannel
 from bot.telegram.files import TelegramFileSender

@@ -12,8 +12,8 @@ from aiogram import Bot
 from aiogram.exceptions import TelegramAPIError, TelegramBadRequest, TelegramForbiddenError
 from aiogram.types import ReplyParameters
 
+from bot.services.generation.reasons import FailureReason
 from bot.services.ports import NoticeKind, SendOutcome, SendResult
-from bot.services.reasons import FailureReason
 from bot.storage import NoticeRecord
 from bot.telegram.i18n import Markup, Translator
 

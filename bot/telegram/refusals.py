@@ -12,8 +12,8 @@ from bot.errors import (
     PromptMissingError,
     PromptTooLongError,
 )
-from bot.services.admin import AdminError
-from bot.services.backup import BackupTooLarge
+from bot.services.operators.admin import AdminError
+from bot.services.operators.backup import BackupTooLarge
 from bot.telegram.i18n import Markup, Translator
 from bot.telegram.wording import file_size
 

@@ -13,7 +13,7 @@ import time
 
 from aiohttp import web
 
-from bot.services.monitor import TaskMonitor
+from bot.services.generation.monitor import TaskMonitor
 from bot.storage import Database
 from kie import KieCallbackError, parse_callback, verify_callback_signature
 

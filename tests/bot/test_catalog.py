@@ -3,7 +3,7 @@ from __future__ import annotations
 import pytest
 
 from bot.catalog import CatalogError, Kind, OptionError, load_catalog, parse_catalog
-from bot.services.generation import build_request, check_catalog
+from bot.services.generation.requests import build_request, check_catalog
 from kie import Family
 
 GOOD = """

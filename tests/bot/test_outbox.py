@@ -10,7 +10,7 @@ from typing import Any
 import pytest
 
 from bot.app import Application, Tuning
-from bot.services.outbox import OutboxPolicy
+from bot.services.messaging.outbox import OutboxPolicy
 from bot.storage import NoticeState, TaskState
 from tests.conftest import send
 

@@ -14,7 +14,7 @@ from aiogram import Router
 from aiogram.filters import Command, CommandObject
 from aiogram.types import Message
 
-from bot.services.admin import (
+from bot.services.operators.admin import (
     AdminError,
     AdminService,
     GrantResult,
@@ -25,7 +25,7 @@ from bot.services.admin import (
     parse_task_id,
     split_target,
 )
-from bot.services.broadcast import Broadcaster
+from bot.services.operators.broadcast import Broadcaster
 from bot.storage import TaskState, UserRecord
 from bot.storage.admin_queries import KindCounts
 from bot.telegram.filters import IsAdmin

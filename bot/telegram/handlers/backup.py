@@ -11,7 +11,7 @@ from aiogram.enums import ChatType
 from aiogram.filters import Command
 from aiogram.types import FSInputFile, Message, ReplyParameters
 
-from bot.services.backup import BackupService
+from bot.services.operators.backup import BackupService
 from bot.storage import UserRecord
 from bot.telegram.filters import IsAdmin
 from bot.telegram.i18n import Translator

@@ -4,7 +4,7 @@ from aiogram import Router
 from aiogram.filters import Command
 from aiogram.types import Message
 
-from bot.services.credits import CreditService
+from bot.services.billing.credits import CreditService
 from bot.storage import UserRecord
 from bot.telegram.i18n import Translator
 

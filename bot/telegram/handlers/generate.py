@@ -12,7 +12,7 @@ from aiogram.types import Message
 
 from bot.catalog import Catalog
 from bot.errors import DuplicateRequestError
-from bot.services.generation import ChatRef, GenerationService
+from bot.services.generation.requests import ChatRef, GenerationService
 from bot.storage import UserRecord
 
 

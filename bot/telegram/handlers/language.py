@@ -9,7 +9,7 @@ from aiogram.filters.callback_data import CallbackData
 from aiogram.types import CallbackQuery, InlineKeyboardMarkup, Message
 from aiogram.utils.keyboard import InlineKeyboardBuilder
 
-from bot.services.credits import CreditService
+from bot.services.billing.credits import CreditService
 from bot.storage import UserRecord
 from bot.telegram.i18n import ENGLISH, LANGUAGES, RUSSIAN, Translator
 

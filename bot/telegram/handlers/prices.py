@@ -9,7 +9,7 @@ from aiogram.filters import Command
 from aiogram.types import Message
 
 from bot.catalog import Catalog, CatalogModel, Kind
-from bot.services.credits import CreditService
+from bot.services.billing.credits import CreditService
 from bot.storage import UserRecord
 from bot.telegram.i18n import Markup, Translator
 

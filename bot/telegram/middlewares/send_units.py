@@ -15,7 +15,7 @@ from aiogram.client.session.middlewares.base import BaseRequestMiddleware, NextR
 from aiogram.methods import TelegramMethod
 from aiogram.methods.base import Response, TelegramType
 
-from bot.services.delivery import current_send_unit
+from bot.services.generation.delivery import current_send_unit
 
 if TYPE_CHECKING:
     from aiogram import Bot

@@ -15,8 +15,8 @@ from aiogram import BaseMiddleware
 from aiogram.exceptions import TelegramAPIError
 from aiogram.types import CallbackQuery, Message, TelegramObject, User
 
-from bot.services.admin import AdminService
-from bot.services.credits import CreditService
+from bot.services.billing.credits import CreditService
+from bot.services.operators.admin import AdminService
 from bot.storage import UserRecord
 from bot.telegram.i18n import Translator, language_for
 

@@ -12,9 +12,9 @@ import time
 from collections.abc import Callable
 
 from bot.domain import LedgerKind
-from bot.services.notifier import Notifier
+from bot.services.generation.reasons import UNDELIVERABLE, Reason
+from bot.services.messaging.notifier import Notifier
 from bot.services.ports import NoticeKind
-from bot.services.reasons import UNDELIVERABLE, Reason
 from bot.storage import Database, DeliveryState, TaskRecord, TaskState, ledger_key
 
 log = logging.getLogger(__name__)

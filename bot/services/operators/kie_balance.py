@@ -18,7 +18,7 @@ import logging
 import time
 from collections.abc import Callable
 
-from bot.services.notifier import Notifier
+from bot.services.messaging.notifier import Notifier
 from bot.services.ports import NoticeKind
 from bot.storage import Database
 from kie import KieClient, KieError

@@ -11,7 +11,7 @@ from __future__ import annotations
 import logging
 from typing import Any
 
-from bot.services.outbox import Outbox
+from bot.services.messaging.outbox import Outbox
 from bot.services.ports import NoticeKind, ProgressStage, TaskProgress
 from bot.storage import Database, Repositories, TaskRecord
 

@@ -27,13 +27,13 @@ from bot.errors import (
     PromptTooLongError,
     UnknownModelError,
 )
-from bot.services.monitor import TaskMonitor
-from bot.services.notifier import Notifier
+from bot.services.generation.monitor import TaskMonitor
+from bot.services.generation.reasons import UNAVAILABLE, for_kie_error
+from bot.services.generation.request_text import RequestText, parse_request
+from bot.services.generation.settlement import Settlement
+from bot.services.generation.submitter import KieSubmitter
+from bot.services.messaging.notifier import Notifier
 from bot.services.ports import ProgressStage
-from bot.services.reasons import UNAVAILABLE, for_kie_error
-from bot.services.request_text import RequestText, parse_request
-from bot.services.settlement import Settlement
-from bot.services.submitter import KieSubmitter
 from bot.storage import Database, TaskRecord, ledger_key
 from kie import Family, KieError, MarketTaskRequest, SunoTaskRequest, TaskRequest, VeoTaskRequest
 

@@ -17,10 +17,10 @@ import time
 from collections.abc import Callable
 
 from bot.catalog import Kind
-from bot.services.delivery import DeliveryService, Outcome
-from bot.services.notifier import Notifier
-from bot.services.reasons import INTERRUPTED, TIMEOUT, UNDELIVERABLE, Reason, for_failed_result
-from bot.services.settlement import Settlement
+from bot.services.generation.delivery import DeliveryService, Outcome
+from bot.services.generation.reasons import INTERRUPTED, TIMEOUT, UNDELIVERABLE, Reason, for_failed_result
+from bot.services.generation.settlement import Settlement
+from bot.services.messaging.notifier import Notifier
 from bot.storage import Database, DeliveryState, TaskRecord, TaskState
 from kie import Family, KieClient, KieError, ResultFile, TaskResult
 from kie import TaskState as KieState

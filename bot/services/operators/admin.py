@@ -16,10 +16,10 @@ from dataclasses import dataclass
 
 from bot.domain import LedgerKind
 from bot.errors import BotError
-from bot.services.notifier import Notifier
+from bot.services.generation.reasons import OPERATOR_REFUND
+from bot.services.generation.settlement import Settlement
+from bot.services.messaging.notifier import Notifier
 from bot.services.ports import NoticeKind
-from bot.services.reasons import OPERATOR_REFUND
-from bot.services.settlement import Settlement
 from bot.storage import Database, TaskRecord, UserRecord, ledger_key
 from bot.storage.admin_queries import CreditTotals, KindCounts, TaskLine, UserCounts, UserStatus
 from kie import KieClient, KieError

@@ -1,0 +1,1 @@
+"""Operators' tools: admin actions, broadcasts, the Kie balance watch, backups."""
