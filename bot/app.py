@@ -6,6 +6,7 @@ exercise the real wiring, only pointed at loopback fakes of Telegram and Kie.
 
 from __future__ import annotations
 
+import asyncio
 import logging
 import time
 from collections.abc import Callable
@@ -64,7 +65,8 @@ class Tuning:
     submit_attempts: int = 4
     submit_backoff: float = 2.0
     monitor_concurrency: int = 8
-    shutdown_timeout: float = 20.0
+    shutdown_timeout: float = 20.0  # for the whole stop, all phases together
+    upload_grace: float = 50.0  # then more for a file already out to Telegram (recorded, not resent)
     kie_timeout: float = 30.0
     # Telegram's own limits; tests make them small to see the pacing.
     messages_per_second: float = 25.0
@@ -227,7 +229,7 @@ class Application:
         await self._web_runner.setup()
         site = web.TCPSite(self._web_runner, self.settings.web.web_host, self.settings.web.web_port)
         await site.start()
-        self.outbox.start()
+        await self.outbox.start()
         await self.monitor.start()
         self.kie_balance.start()
         log.info("web server on %s:%d", self.settings.web.web_host, self.web_port)
@@ -236,16 +238,24 @@ class Application:
         self.web[READINESS].ready = True
 
     async def stop(self) -> None:
-        """Stop taking updates, let running handlers and deliveries finish (bounded), close.
+        """Stop taking updates, let running handlers and deliveries finish, close. The phases
+        share one deadline (``shutdown_timeout``), plus ``upload_grace`` for a file already
+        out to Telegram, so the whole stop fits in the process manager's grace period.
         Whatever is cut off stays in SQLite for recovery at the next start."""
         self.web[READINESS].ready = False
-        await self.updates.drain(timeout=self.tuning.shutdown_timeout)
-        await self.intake.wait_handled(timeout=self.tuning.shutdown_timeout)
+        loop = asyncio.get_running_loop()
+        deadline = loop.time() + self.tuning.shutdown_timeout
+
+        def left() -> float:
+            return max(0.0, deadline - loop.time())
+
+        await self.updates.drain(timeout=left())
+        await self.intake.wait_handled(timeout=left())
         await self.kie_balance.stop()
-        await self.broadcasts.stop(timeout=self.tuning.shutdown_timeout)
-        await self.monitor.stop(timeout=self.tuning.shutdown_timeout)
-        await self.outbox.stop(timeout=self.tuning.shutdown_timeout)
-        await self.delivery.drain(timeout=self.tuning.shutdown_timeout)
+        await self.broadcasts.stop(timeout=left())
+        await self.monitor.stop(timeout=left())
+        await self.outbox.stop(timeout=left())
+        await self.delivery.drain(timeout=left(), out_limit=self.tuning.upload_grace)
         if self._web_runner is not None:
             await self._web_runner.cleanup()
             self._web_runner = None

@@ -18,14 +18,14 @@ import signal
 from collections.abc import Awaitable, Callable
 from typing import TypeVar
 
-from aiogram.exceptions import TelegramAPIError, TelegramNotFound, TelegramUnauthorizedError
+from aiogram.exceptions import TelegramAPIError, TelegramBadRequest, TelegramNotFound, TelegramUnauthorizedError
 from aiogram.types import BotCommand
 from aiogram.utils.backoff import Backoff, BackoffConfig
 from aiohttp import web
 
 from bot.app import Application
 from bot.config import ConfigError
-from bot.telegram.i18n import ENGLISH, LANGUAGES
+from bot.telegram.i18n import READ_RUSSIAN, language_for
 from bot.telegram.intake import update_id_of
 
 log = logging.getLogger(__name__)
@@ -62,6 +62,8 @@ async def call_until_answered(
             raise ConfigError(
                 f"BOT_TOKEN: Telegram rejected the token ({exc.message}); copy it again from @BotFather"
             ) from None
+        except TelegramBadRequest:
+            raise  # a "no" about what we asked: the caller knows which setting it was
         except Exception as exc:  # the network, DNS, a wrong TELEGRAM_API_URL, Telegram's 5xx
             delay = next(backoff)
             log.warning(
@@ -77,12 +79,14 @@ async def publish_commands(app: Application) -> None:
     """The command menu users see next to the text field, in each language (Telegram shows
     a client the list for its language, else the default, English); admin commands stay
     unlisted."""
-    for language in (None, *(code for code in LANGUAGES if code != ENGLISH)):
+    # Every client language the bot answers in Russian gets the Russian menu too.
+    for code in (None, *READ_RUSSIAN):
+        language = language_for(code)
         commands = [BotCommand(command=name, description=app.texts(f"menu_{name}", language)) for name in _MENU]
         try:
-            await app.bot.set_my_commands(commands, language_code=language)
+            await app.bot.set_my_commands(commands, language_code=code)
         except TelegramAPIError as exc:  # a menu is a nicety, not a reason to stop
-            log.warning("could not set the command menu (%s): %s", language or "default", exc)
+            log.warning("could not set the command menu (%s): %s", code or "default", exc)
 
 
 async def _prepare(app: Application, stop: asyncio.Event) -> bool:
@@ -161,15 +165,17 @@ async def run_webhook(app: Application, secret_token: str, stop: asyncio.Event |
     if not await _prepare(app, stop):
         return
     try:
-        registered = await call_until_answered(
-            app,
-            stop,
-            lambda: app.bot.set_webhook(
-                f"{app.settings.web.public_base}{WEBHOOK_PATH}",
-                secret_token=secret_token,
-                allowed_updates=app.dispatcher.resolve_used_update_types(),
-            ),
-        )
+        url = f"{app.settings.web.public_base}{WEBHOOK_PATH}"
+        try:
+            registered = await call_until_answered(
+                app,
+                stop,
+                lambda: app.bot.set_webhook(
+                    url, secret_token=secret_token, allowed_updates=app.dispatcher.resolve_used_update_types()
+                ),
+            )
+        except TelegramBadRequest as exc:  # not https, a port Telegram refuses, a bad certificate...
+            raise ConfigError(f"PUBLIC_URL: Telegram refused the webhook {url} ({exc.message})") from None
         if not registered:
             return
         app.mark_ready()

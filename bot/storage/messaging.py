@@ -54,39 +54,56 @@ class OutboxRepo(Repo):
         assert row is not None
         return int(row["id"])
 
-    async def claim(self, notice_id: int, *, now: float, lease: float) -> NoticeRecord | None:
-        """Take a due notice for one attempt. Moving ``next_attempt_at`` past the lease is the
-        claim: nobody else (another coroutine or replica) takes it meanwhile, and if this
-        process dies mid-send the notice is due again when the lease runs out."""
+    async def claim(self, notice_id: int, claim: str, *, now: float, lease: float) -> NoticeRecord | None:
+        """Take a due notice for one attempt named ``claim``: nobody else (another coroutine
+        or replica) takes it while the lease runs, and if this process dies mid-send the
+        notice is taken again when the lease runs out. None: not due, or someone has it."""
         row = await self._one(
-            "UPDATE outbox SET next_attempt_at = ? WHERE id = ? AND state = ? AND next_attempt_at <= ? RETURNING *",
-            (now + lease, notice_id, NoticeState.PENDING, now),
+            "UPDATE outbox SET claim = ?, claimed_until = ? WHERE id = ? AND state = ? AND next_attempt_at <= ?"
+            " AND (claim IS NULL OR claimed_until <= ?) RETURNING *",
+            (claim, now + lease, notice_id, NoticeState.PENDING, now, now),
         )
         return NoticeRecord.from_row(row) if row else None
 
+    async def release_claims(self) -> int:
+        """At start: claims of a process that is gone (this bot's previous run) end now."""
+        return await self._run("UPDATE outbox SET claim = NULL, claimed_until = NULL WHERE claim IS NOT NULL")
+
     async def due(self, now: float, limit: int) -> list[int]:
         rows = await self._all(
-            "SELECT id FROM outbox WHERE state = ? AND next_attempt_at <= ? ORDER BY next_attempt_at LIMIT ?",
-            (NoticeState.PENDING, now, limit),
+            "SELECT id FROM outbox WHERE state = ? AND next_attempt_at <= ? AND (claim IS NULL OR claimed_until <= ?)"
+            " ORDER BY next_attempt_at LIMIT ?",
+            (NoticeState.PENDING, now, now, limit),
         )
         return [int(r["id"]) for r in rows]
 
     async def next_due_at(self) -> float | None:
-        row = await self._one("SELECT MIN(next_attempt_at) AS at FROM outbox WHERE state = ?", (NoticeState.PENDING,))
+        """When the next notice may be tried (a running attempt's lease counts as not due)."""
+        row = await self._one(
+            "SELECT MIN(MAX(next_attempt_at, COALESCE(claimed_until, 0))) AS at FROM outbox WHERE state = ?",
+            (NoticeState.PENDING,),
+        )
         return row["at"] if row else None
 
-    async def finish(self, notice_id: int, state: NoticeState, *, error: str | None, now: float) -> None:
-        await self._run(
-            "UPDATE outbox SET state = ?, error = ?, attempts = attempts + 1, sent_at = ? WHERE id = ?",
-            (state, error, now if state is NoticeState.SENT else None, notice_id),
+    async def finish(self, notice_id: int, claim: str, state: NoticeState, *, error: str | None, now: float) -> bool:
+        """End the notice, if ``claim`` still holds it (False: its lease ran out and another took it)."""
+        return bool(
+            await self._run(
+                "UPDATE outbox SET state = ?, error = ?, attempts = attempts + 1, sent_at = ?, claim = NULL,"
+                " claimed_until = NULL WHERE id = ? AND claim = ?",
+                (state, error, now if state is NoticeState.SENT else None, notice_id, claim),
+            )
         )
 
-    async def retry_later(self, notice_id: int, *, at: float, error: str, as_new_message: bool) -> None:
+    async def retry_later(self, notice_id: int, claim: str, *, at: float, error: str, as_new_message: bool) -> bool:
         """Another attempt at ``at``; ``as_new_message``: stop editing, send a new message."""
-        await self._run(
-            "UPDATE outbox SET attempts = attempts + 1, next_attempt_at = ?, error = ?,"
-            " edit_message_id = CASE WHEN ? THEN NULL ELSE edit_message_id END WHERE id = ?",
-            (at, error[:500], as_new_message, notice_id),
+        return bool(
+            await self._run(
+                "UPDATE outbox SET attempts = attempts + 1, next_attempt_at = ?, error = ?, claim = NULL,"
+                " claimed_until = NULL, edit_message_id = CASE WHEN ? THEN NULL ELSE edit_message_id END"
+                " WHERE id = ? AND claim = ?",
+                (at, error[:500], as_new_message, notice_id, claim),
+            )
         )
 
     async def for_task(self, task_id: int) -> list[NoticeRecord]:

@@ -19,13 +19,13 @@ from aiogram_i18n.cores import FluentRuntimeCore
 ENGLISH, RUSSIAN = "en", "ru"
 LANGUAGES = (ENGLISH, RUSSIAN)
 # Telegram clients set these; their users read Russian far more often than English.
-_READ_RUSSIAN = frozenset({"ru", "uk", "be", "kk"})
+READ_RUSSIAN = ("ru", "uk", "be", "kk")
 
 
 def language_for(code: str | None) -> str:
     """The bot's language for a Telegram ``language_code`` (or a stored choice)."""
     base = (code or "").split("-")[0].split("_")[0].lower()
-    return RUSSIAN if base in _READ_RUSSIAN else ENGLISH
+    return RUSSIAN if base in READ_RUSSIAN else ENGLISH
 
 
 class Markup(str):

@@ -42,7 +42,7 @@ class GetRawUpdates(GetUpdates):
     """getUpdates, its result left as JSON objects: aiogram validates a whole answer at once,
     so one update it cannot read would fail the batch, which would be fetched again forever."""
 
-    __returning__ = list[dict[str, Any]]  # type: ignore[assignment]
+    __returning__ = list[Any]  # type: ignore[assignment]  # not even "an object" is assumed
 
 
 def update_id_of(raw: Any) -> int | None:
@@ -87,7 +87,13 @@ class UpdateIntake:
                     log.warning("update without a valid update_id skipped")
                     continue
                 highest = update_id if highest is None else max(highest, update_id)
-                if await repo.inbox.record(update_id, json.dumps(raw, ensure_ascii=False), now=now):
+                try:
+                    # ASCII escapes: even a lone surrogate in a text cannot fail the write.
+                    body = json.dumps(raw, ensure_ascii=True)
+                except (TypeError, ValueError) as exc:
+                    log.warning("update %d skipped: cannot be stored (%s)", update_id, exc)
+                    continue
+                if await repo.inbox.record(update_id, body, now=now):
                     fresh.append((update_id, raw))
         for update_id, raw in fresh:
             self._spawn(update_id, raw)
@@ -114,6 +120,10 @@ class UpdateIntake:
             update = Update.model_validate(raw, context={"bot": self._bot})
         except ValidationError as exc:
             log.warning("update %d skipped: aiogram cannot read it (%s)", update_id, _why_unreadable(exc))
+            await self._mark_handled(update_id)
+            return
+        except Exception as exc:  # anything else that breaks on it must not replay it at every start
+            log.warning("update %d skipped: %s: %s", update_id, type(exc).__name__, exc)
             await self._mark_handled(update_id)
             return
         try:

@@ -9,7 +9,7 @@ is final; an edit Telegram refuses becomes a new message.
 from __future__ import annotations
 
 from aiogram import Bot
-from aiogram.exceptions import TelegramAPIError, TelegramBadRequest, TelegramForbiddenError
+from aiogram.exceptions import TelegramAPIError, TelegramBadRequest, TelegramForbiddenError, TelegramMigrateToChat
 from aiogram.types import ReplyParameters
 
 from bot.services.generation.reasons import FailureReason
@@ -19,9 +19,11 @@ from bot.telegram.i18n import Markup, Translator
 
 
 def reason_text(texts: Translator, language: str, reason: str, detail: str | None) -> Markup:
-    if reason == FailureReason.GENERATION_FAILED and not detail:
-        return texts("reason_generation_failed_plain", language)
-    return texts(f"reason_{reason}", language, detail=detail or "")
+    """Why it failed, in the user's language; Kie's own words, if any, quoted on a line of their own."""
+    text = texts(f"reason_{FailureReason(reason)}", language)
+    if detail:
+        return Markup(f"{text}\n{texts('reason_detail', language, detail=detail)}")
+    return text
 
 
 def render(texts: Translator, notice: NoticeRecord) -> Markup:
@@ -53,17 +55,7 @@ class TelegramNoticeSender:
             text = render(self._texts, notice)
             if notice.edit_message_id is not None:
                 return await self._edit(notice, text)
-            reply = (
-                ReplyParameters(message_id=notice.reply_to, allow_sending_without_reply=True)
-                if notice.reply_to is not None
-                else None
-            )
-            await self._bot.send_message(
-                chat_id=notice.chat_id,
-                text=text,
-                message_thread_id=notice.thread_id,
-                reply_parameters=reply,
-            )
+            await self._send_new(notice, text)
             return SendResult(SendOutcome.SENT)
         except (TelegramForbiddenError, TelegramBadRequest) as exc:
             return SendResult(SendOutcome.UNDELIVERABLE, f"{type(exc).__name__}: {exc.message}")
@@ -71,6 +63,30 @@ class TelegramNoticeSender:
             return SendResult(SendOutcome.RETRY, f"{type(exc).__name__}: {exc.message}")
         except Exception as exc:  # e.g. an answer that is not JSON: Telegram having a bad moment
             return SendResult(SendOutcome.RETRY, repr(exc))
+
+    async def _send_new(self, notice: NoticeRecord, text: str) -> None:
+        """A new message, replying to the request. A closed or deleted forum topic, or a group
+        that became a supergroup, must not cost the user their notice: the message then goes
+        to the group itself, or to its new id."""
+        chat_id, thread_id = notice.chat_id, notice.thread_id
+        reply = (
+            ReplyParameters(message_id=notice.reply_to, allow_sending_without_reply=True)
+            if notice.reply_to is not None
+            else None
+        )
+        for _ in range(3):
+            try:
+                await self._bot.send_message(
+                    chat_id=chat_id, text=text, message_thread_id=thread_id, reply_parameters=reply
+                )
+                return
+            except TelegramMigrateToChat as exc:
+                chat_id, reply = exc.migrate_to_chat_id, None
+            except TelegramBadRequest as exc:
+                if thread_id is None or not any(word in exc.message.lower() for word in ("thread", "topic")):
+                    raise
+                thread_id = None
+        await self._bot.send_message(chat_id=chat_id, text=text, message_thread_id=thread_id, reply_parameters=reply)
 
     async def _edit(self, notice: NoticeRecord, text: str) -> SendResult:
         assert notice.edit_message_id is not None

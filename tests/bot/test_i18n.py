@@ -128,7 +128,7 @@ def test_values_are_escaped_for_html():
 
 def test_markup_values_are_not_escaped_twice():
     t = Translator()
-    inner = t("reason_rejected", "ru", detail="a < b")
+    inner = t("reason_detail", "ru", detail="a < b")
     outer = t("status_failed", "ru", reason=inner, price=2, balance=5)
     assert "a &lt; b" in outer and "&amp;lt;" not in outer
     assert isinstance(outer, Markup)

@@ -194,3 +194,16 @@ async def test_webhook_acknowledges_an_unreadable_update_and_handles_the_next(we
     skipped = [r for r in caplog.records if f"update {bad['update_id']} skipped" in r.getMessage()]
     assert len(skipped) == 1 and skipped[0].exc_info is None
     assert not [r for r in caplog.records if "never retrieved" in r.getMessage()]
+
+
+async def test_a_batch_with_things_that_are_no_updates_still_handles_the_updates(make_app, fake_telegram, caplog):
+    app = await make_app()
+    good = fake_telegram.message_update("/balance", user_id=ALICE)
+    fake_telegram.push_update(good)
+    lone_surrogate = fake_telegram.message_update("\ud800 odd text", user_id=BOB)
+    offset = await app.intake.accept([5, None, {"no": "id"}, lone_surrogate, good])
+    await app.intake.idle()
+    assert offset == max(good["update_id"], lone_surrogate["update_id"]) + 1
+    assert await replies_to(fake_telegram, ALICE) == ["10 credits left."]
+    async with app.db.read() as repo:
+        assert await repo.inbox.unhandled() == []

@@ -3,6 +3,7 @@ restarts (the outbox), and a chat that refuses us is not pestered."""
 
 from __future__ import annotations
 
+import asyncio
 import random
 import time
 from typing import Any
@@ -10,8 +11,9 @@ from typing import Any
 import pytest
 
 from bot.app import Application, Tuning
-from bot.services.messaging.outbox import OutboxPolicy
-from bot.storage import NoticeState, TaskState
+from bot.services.messaging.outbox import Outbox, OutboxPolicy
+from bot.services.ports import NoticeKind, SendOutcome, SendResult
+from bot.storage import Database, NoticeState, TaskState
 from tests.conftest import send
 
 ALICE = 1001
@@ -161,3 +163,59 @@ async def test_soak_every_failed_task_s_user_gets_the_notice_through_5xx_and_a_r
     async with app.db.read() as repo:
         for user in users:
             assert await repo.ledger.balance(user) == 10
+
+
+class SlowSender:
+    """Takes longer than the claim's lease (a 429 waited out, a long pacing queue)."""
+
+    def __init__(self) -> None:
+        self.sent: list[int] = []
+        self.entered = asyncio.Event()
+        self.release = asyncio.Event()
+
+    async def deliver(self, notice: Any) -> SendResult:
+        self.entered.set()
+        await self.release.wait()
+        self.sent.append(notice.id)
+        return SendResult(SendOutcome.SENT)
+
+
+async def test_an_attempt_outliving_its_lease_is_not_sent_twice(tmp_path):
+    db = Database(tmp_path / "bot.sqlite3")
+    await db.open()
+    sender = SlowSender()
+    clock = {"now": 0.0}
+    outbox = Outbox(db, sender, policy=OutboxPolicy(lease=10.0), clock=lambda: clock["now"])
+    try:
+        async with db.transaction() as repo:
+            notice = await repo.outbox.add(
+                task_id=None, chat_id=7, thread_id=None, reply_to=None, edit_message_id=None,
+                event=NoticeKind.KIE_BALANCE_LOW, payload={"balance": 1, "threshold": 2}, language="ru", now=0.0,
+            )  # fmt: skip
+        first = asyncio.create_task(outbox.send_now(notice))
+        await asyncio.wait_for(sender.entered.wait(), 5)
+        clock["now"] = 60.0  # the lease ran out while the first attempt still waits on Telegram
+        await asyncio.wait_for(outbox.send_now(notice), 5)  # what the retry loop would do: nothing
+        sender.release.set()
+        await first
+        assert sender.sent == [notice]
+    finally:
+        await outbox.stop(timeout=1)
+        await db.close()
+
+
+async def test_a_notice_for_a_closed_topic_or_a_migrated_group_still_arrives(make_app, fake_telegram, fake_kie):
+    app = await make_app(tuning=tuning())
+    group, topic = -100900, 77
+    fake_telegram.add_chat(group, "supergroup", title="Forum", is_forum=True)
+    await send(app, fake_telegram, "/image a fox", chat_id=group, chat_type="supergroup", message_thread_id=topic)
+    kie_id = list(fake_kie.tasks)[-1]
+    fake_kie.fail(kie_id, code=400, msg="flagged")
+    async with app.db.transaction() as repo:  # the progress message is gone: the notice is a new message
+        await repo.tasks.set_status_message(1, 999_999)
+    fake_telegram.fail_next("editMessageText", 400, "Bad Request: message to edit not found")
+    fake_telegram.fail_next("sendMessage", 400, "Bad Request: message thread not found")
+    await report(app, fake_kie, kie_id)
+    told = [c for c in fake_telegram.calls_of("sendMessage", ok=True) if RETURNED in c.params["text"]]
+    assert len(told) == 1 and told[0].chat_id == group and "message_thread_id" not in told[0].params
+    assert "The provider says: <i>flagged</i>" in told[0].params["text"]

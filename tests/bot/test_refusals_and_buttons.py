@@ -75,3 +75,13 @@ async def test_an_unexpected_error_is_apologised_for_once(make_app, fake_telegra
     assert [c.status for c in fake_telegram.calls_of("sendMessage")][-2:] == [400, 400]
     assert len(fake_telegram.calls_of("sendMessage")) == 3  # the first answer, then two tries: no loop
     assert [r for r in caplog.records if "could not say so either" in r.getMessage()]
+
+
+async def test_the_apology_speaks_the_language_the_user_chose(make_app, fake_telegram):
+    app = await make_app()
+    await send(app, fake_telegram, "/balance")  # Telegram says English...
+    await app.credits.set_language(ALICE, "ru")  # ...but they chose Russian
+    fake_telegram.fail_next("sendMessage", 400, "Bad Request: something odd")
+    await send(app, fake_telegram, "/balance")
+    apology = fake_telegram.calls_of("sendMessage", ok=True)[-1].params["text"]
+    assert apology.startswith("⚠️ Что-то пошло не так")

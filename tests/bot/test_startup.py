@@ -12,7 +12,7 @@ from aiogram.utils.backoff import Backoff, BackoffConfig
 
 from bot.app import Application, Tuning
 from bot.config import ConfigError
-from bot.runner import call_until_answered, run_polling
+from bot.runner import call_until_answered, register_webhook_route, run_polling, run_webhook
 from tests.conftest import free_port, make_settings
 
 FAST = BackoffConfig(min_delay=0.01, max_delay=0.05, factor=2.0, jitter=0.0)
@@ -80,4 +80,21 @@ async def test_healthz_says_starting_until_telegram_answers(tmp_path, fake_teleg
     finally:
         stop.set()
         await asyncio.wait_for(runner, 10)
+        await app.stop()
+
+
+async def test_a_webhook_url_telegram_refuses_is_a_configuration_error_naming_public_url(
+    tmp_path, fake_telegram, fake_kie
+):
+    settings = make_settings(
+        tmp_path, fake_telegram, fake_kie, public_url="http://bot.example.com", telegram_mode="webhook"
+    )
+    app = Application(settings, tuning=Tuning(shutdown_timeout=1.0))
+    register_webhook_route(app, "secret")
+    await app.start()
+    fake_telegram.fail_next("setWebhook", 400, "Bad Request: bad webhook: HTTPS url must be provided for webhook")
+    try:
+        with pytest.raises(ConfigError, match=r"^PUBLIC_URL: Telegram refused the webhook"):
+            await run_webhook(app, "secret", asyncio.Event())
+    finally:
         await app.stop()

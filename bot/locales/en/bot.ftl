@@ -101,9 +101,10 @@ menu_balance = Your credits
 menu_help = How to use the bot
 menu_language = Language: Русский / English
 
-reason_rejected = The model refused this request: { $detail }
-reason_generation_failed = The generation failed: { $detail }
-reason_generation_failed_plain = The generation failed on the provider's side.
+reason_rejected = The model refused this request.
+reason_generation_failed = The generation failed on the provider's side.
+# Kie's own words, quoted as they came (they are in English whatever the user's language).
+reason_detail = The provider says: <i>{ $detail }</i>
 reason_busy = The generation service is busy right now. Please try again in a few minutes.
 reason_unavailable = The generation service is unavailable right now. Please try again later.
 reason_timeout = The generation took too long and was stopped.

@@ -48,3 +48,9 @@ class CreditService:
     async def set_language(self, user_id: int, language: str) -> None:
         async with self._db.transaction() as repo:
             await repo.users.set_language(user_id, language)
+
+    async def language_of(self, user_id: int) -> str | None:
+        """The language the user chose or was given, None for someone never seen."""
+        async with self._db.read() as repo:
+            user = await repo.users.get(user_id)
+        return user.language if user else None

@@ -196,15 +196,16 @@ class DeliveryService:
         if not job.cancelled() and job.exception() is not None:
             log.debug("send unit ended with %r", job.exception())
 
-    async def drain(self, timeout: float) -> None:
+    async def drain(self, timeout: float, out_limit: float = 50.0) -> None:
         """Settle the sends under way (see ``_send_and_record``) before the session closes.
 
         They get ``timeout`` to finish. Then a unit still waiting to send (pacing, a 429 being
         waited out, a download link) is cancelled: Telegram has nothing of it, the delivery
         stays pending for recovery, and nothing goes out after shutdown. A unit whose request
-        is out is waited for whatever ``timeout`` says (bounded by the request's own timeout):
-        Telegram may be posting the file, and only its answer lets us record it; closing the
-        session under it would lose the answer and the file would come twice."""
+        is out is waited for up to ``out_limit`` more, whatever ``timeout`` says: Telegram may
+        be posting the file, and only its answer lets us record it; closing the session under
+        it would lose the answer and the file would come twice. (Past ``out_limit`` it is cut
+        off after all, so the stop fits the process manager's grace; that is logged.)"""
         if not self._sending:
             return
         log.info("waiting for %d send(s) under way", len(self._sending))
@@ -226,6 +227,13 @@ class DeliveryService:
             len(late) - out,
             out,
         )
+        _, stuck = await asyncio.wait(late, timeout=out_limit)
+        for job in stuck:
+            job.cancel()
+        if stuck:
+            log.warning(
+                "%d upload(s) still unanswered after %.0f s: cut off; they may be repeated", len(stuck), out_limit
+            )
         for result in await asyncio.gather(*late, return_exceptions=True):
             if isinstance(result, Exception):
                 log.info("a send under way at shutdown failed (%r); recovery retries it", result)

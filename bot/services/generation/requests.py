@@ -237,9 +237,8 @@ class GenerationService:
         request = build_request(model, task.prompt, self.callback_url(task), task.options)
 
         async def queued() -> None:
-            fresh = await self._reload(task)
-            if not fresh.state.is_final:  # refunded by an operator while queued: that message stays
-                await self._notifier.progress(fresh, ProgressStage.WAITING, model_name=model.name)
+            # Refunded by an operator while queued? Then its outcome stays (the notifier checks).
+            await self._notifier.progress(task, ProgressStage.WAITING, model_name=model.name)
 
         try:
             kie_task_id = await self._submitter.create_task(request, on_wait=queued)

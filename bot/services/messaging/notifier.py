@@ -29,8 +29,13 @@ class Notifier:
         self, task: TaskRecord, stage: ProgressStage, *, model_name: str, balance: int | None = None
     ) -> None:
         """Best effort: show ``stage``; a progress message sent anew is remembered, so the
-        outcome later replaces it."""
-        message_id = await self._progress.show(task, stage, model_name=model_name, balance=balance)
+        outcome later replaces it. A task settled meanwhile (an operator's /refund while it
+        was queued) keeps its outcome: progress never overwrites it."""
+        async with self._db.read() as repo:
+            fresh = await repo.tasks.get(task.id) or task
+        if fresh.state.is_final:
+            return
+        message_id = await self._progress.show(fresh, stage, model_name=model_name, balance=balance)
         if message_id is not None:
             async with self._db.transaction() as repo:
                 await repo.tasks.set_status_message(task.id, message_id)

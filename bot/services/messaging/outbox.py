@@ -15,6 +15,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
+import secrets
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -31,7 +32,9 @@ class OutboxPolicy:
     max_attempts: int = 40  # about three hours at the longest backoff; then it is dropped
     backoff_initial: float = 2.0
     backoff_max: float = 300.0
-    lease: float = 90.0  # a claimed notice is due again after this (a sender died mid-send)
+    # A claimed notice may be tried by another after this (its sender died mid-send). Longer
+    # than any attempt can take: flood control alone may be waited out 5 x 120 s.
+    lease: float = 900.0
     idle_check: float = 30.0  # the loop looks for due notices at least this often
 
 
@@ -51,10 +54,17 @@ class Outbox:
         self._wake = asyncio.Event()
         self._loop_task: asyncio.Task[None] | None = None
         self._attempts: set[asyncio.Task[None]] = set()
+        self._in_flight: set[int] = set()  # notice ids being tried by this process
 
     # -- lifecycle ---------------------------------------------------------------------
 
-    def start(self) -> None:
+    async def start(self) -> None:
+        async with self._db.transaction() as repo:
+            # One process per database today: any claim left is from our own previous run,
+            # cut off by a restart, and must not hold its notice back for a whole lease.
+            released = await repo.outbox.release_claims()
+        if released:
+            log.info("%d notice(s) cut off by the restart are due again", released)
         self._loop_task = asyncio.create_task(self._run(), name="outbox")
 
     async def stop(self, timeout: float) -> None:
@@ -99,42 +109,47 @@ class Outbox:
             await asyncio.shield(job)
 
     async def _attempt(self, notice_id: int) -> None:
+        if notice_id in self._in_flight:
+            return  # this process is trying it already
+        self._in_flight.add(notice_id)
         try:
             await self._try(notice_id)
         except Exception:  # the notice stays pending; its lease makes it due again
             log.exception("notice %d: attempt failed unexpectedly", notice_id)
         finally:
+            self._in_flight.discard(notice_id)
             self.wake()
 
     async def _try(self, notice_id: int) -> None:
         policy = self._policy
         while True:
+            claim = secrets.token_hex(8)
             async with self._db.transaction() as repo:
-                notice = await repo.outbox.claim(notice_id, now=self._clock(), lease=policy.lease)
+                notice = await repo.outbox.claim(notice_id, claim, now=self._clock(), lease=policy.lease)
             if notice is None:
-                return  # sent, dropped, or being sent by someone else
+                return  # sent, dropped, not due, or being sent by someone else
             result = await self._sender.deliver(notice)
             now = self._clock()
             tries = notice.attempts + 1
             async with self._db.transaction() as repo:
                 if result.outcome is SendOutcome.SENT:
-                    await repo.outbox.finish(notice.id, NoticeState.SENT, error=None, now=now)
+                    await repo.outbox.finish(notice.id, claim, NoticeState.SENT, error=None, now=now)
                     return
                 if result.outcome is SendOutcome.UNDELIVERABLE:
                     log.info("notice %d to chat %d dropped: %s", notice.id, notice.chat_id, result.detail)
-                    await repo.outbox.finish(notice.id, NoticeState.DROPPED, error=result.detail, now=now)
+                    await repo.outbox.finish(notice.id, claim, NoticeState.DROPPED, error=result.detail, now=now)
                     return
                 if result.outcome is SendOutcome.EDIT_IMPOSSIBLE:
-                    await repo.outbox.retry_later(notice.id, at=now, error=result.detail, as_new_message=True)
+                    await repo.outbox.retry_later(notice.id, claim, at=now, error=result.detail, as_new_message=True)
                     continue  # at once, as a new message
                 if tries >= policy.max_attempts:
                     log.warning("notice %d to chat %d dropped after %d tries: %s", notice.id, notice.chat_id, tries,
                                 result.detail)  # fmt: skip
-                    await repo.outbox.finish(notice.id, NoticeState.DROPPED, error=result.detail, now=now)
+                    await repo.outbox.finish(notice.id, claim, NoticeState.DROPPED, error=result.detail, now=now)
                     return
                 delay = min(policy.backoff_initial * 2 ** (tries - 1), policy.backoff_max)
                 await repo.outbox.retry_later(
-                    notice.id, at=now + delay, error=result.detail, as_new_message=tries >= policy.edit_attempts
+                    notice.id, claim, at=now + delay, error=result.detail, as_new_message=tries >= policy.edit_attempts
                 )
             log.info("notice %d to chat %d: %s; retry in %.0f s", notice.id, notice.chat_id, result.detail, delay)
             return

@@ -26,7 +26,9 @@ CREATE TABLE outbox (
     language        TEXT NOT NULL,              -- the recipient's language, fixed when it happened
     state           TEXT NOT NULL DEFAULT 'pending',  -- pending | sent | dropped
     attempts        INTEGER NOT NULL DEFAULT 0,
-    next_attempt_at REAL NOT NULL,              -- also the claim: a sender moves it past its lease
+    next_attempt_at REAL NOT NULL,              -- when it is due (first at once, then with backoff)
+    claim           TEXT,                       -- the attempt sending it now (NULL: nobody)
+    claimed_until   REAL,                       -- that attempt's lease: past it, another may try
     error           TEXT,
     created_at      REAL NOT NULL,
     sent_at         REAL

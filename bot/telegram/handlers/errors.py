@@ -11,25 +11,37 @@ import logging
 
 from aiogram import Router
 from aiogram.exceptions import TelegramAPIError, TelegramForbiddenError
-from aiogram.types import ErrorEvent
+from aiogram.types import ErrorEvent, User
 
+from bot.services.billing.credits import CreditService
 from bot.telegram.i18n import Translator
 
 log = logging.getLogger(__name__)
 
 
-async def on_error(event: ErrorEvent, texts: Translator) -> bool:
+async def _language(credits: CreditService, sender: User | None) -> str | None:
+    """The sender's stored language (a /language choice wins over Telegram's setting)."""
+    if sender is None:
+        return None
+    try:
+        return await credits.language_of(sender.id) or sender.language_code
+    except Exception:  # the database may be what failed
+        return sender.language_code
+
+
+async def on_error(event: ErrorEvent, texts: Translator, credits: CreditService) -> bool:
     update = event.update
     if isinstance(event.exception, TelegramForbiddenError):
         return True  # already logged (one line) and recorded by the session's BlockedChats middleware
     log.error("update %s failed", update.update_id, exc_info=event.exception)
     try:
         if update.message is not None:
-            sender = update.message.from_user
-            await update.message.reply(texts("internal_error", sender.language_code if sender else None))
+            language = await _language(credits, update.message.from_user)
+            await update.message.reply(texts("internal_error", language))
         elif update.callback_query is not None:
             query = update.callback_query
-            await query.answer(texts("internal_error", query.from_user.language_code), show_alert=True)
+            language = await _language(credits, query.from_user)
+            await query.answer(texts("internal_error", language), show_alert=True)
     except TelegramAPIError as exc:
         log.info("update %s: could not say so either (%s)", update.update_id, exc)
     return True

@@ -9,18 +9,23 @@ from aiogram.filters import JOIN_TRANSITION, ChatMemberUpdatedFilter
 from aiogram.types import ChatMemberUpdated
 
 from bot.catalog import Catalog, Kind
+from bot.services.billing.credits import CreditService
 from bot.telegram.i18n import Translator
 
 _GROUPS = F.chat.type.in_({ChatType.GROUP, ChatType.SUPERGROUP})
 
 
-async def added_to_group(event: ChatMemberUpdated, bot: Bot, texts: Translator, catalog: Catalog) -> None:
+async def added_to_group(
+    event: ChatMemberUpdated, bot: Bot, texts: Translator, catalog: Catalog, credits: CreditService
+) -> None:
     me = await bot.me()
+    # In the language of whoever added the bot: their own choice if they have used it.
+    language = await credits.language_of(event.from_user.id) or event.from_user.language_code
     await bot.send_message(
         event.chat.id,
         texts(
             "group_intro",
-            event.from_user.language_code,
+            language,
             bot=me.username or me.first_name,
             image_price=catalog.default_for(Kind.IMAGE).price,
         ),
