@@ -257,3 +257,29 @@ async def test_a_payment_by_a_user_banned_after_checkout_is_still_credited(make_
     await send(app, fake_telegram, f"/ban {ALICE}", user_id=ADMIN)
     await pay(app, fake_telegram, "stxBANNED")
     assert await app.credits.balance(ALICE) == 35
+
+
+async def test_a_crash_between_the_payment_row_and_the_ledger_row_loses_nothing(make_app, fake_telegram, monkeypatch):
+    """Both rows are one transaction: a failure after the payment row rolls it back, and
+    Telegram's redelivery (the inbox handles it again at the next start) credits once."""
+    from bot.storage.repositories import LedgerRepo
+
+    app = await make_app(starting_credits=0)
+    await send(app, fake_telegram, "/start")
+    real_apply = LedgerRepo.apply
+
+    async def crash(self: LedgerRepo, **kwargs: Any) -> Any:
+        raise RuntimeError("power cut")
+
+    monkeypatch.setattr(LedgerRepo, "apply", crash)
+    payload = app.payments.invoice_payload(SMALL, ALICE)
+    with pytest.raises(RuntimeError):
+        await app.payments.record_payment(
+            payer_id=ALICE, charge_id="stxCRASH", payload=payload, currency="XTR", total=50
+        )
+    async with app.db.read() as repo:
+        assert await repo.payments.get("stxCRASH") is None
+    monkeypatch.setattr(LedgerRepo, "apply", real_apply)
+    for _ in range(2):
+        await feed(app, fake_telegram.successful_payment_update(payload, 50, charge_id="stxCRASH"))
+    assert await app.credits.balance(ALICE) == 25
