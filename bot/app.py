@@ -23,6 +23,7 @@ from aiohttp import web
 from bot.catalog import Catalog, load_catalog
 from bot.config import Settings
 from bot.services.billing.credits import CreditService
+from bot.services.billing.payments import PaymentService, payload_key
 from bot.services.generation.delivery import DeliveryService
 from bot.services.generation.monitor import TaskMonitor
 from bot.services.generation.requests import GenerationService, check_catalog
@@ -51,6 +52,7 @@ from bot.telegram.middlewares import (
     UserMiddleware,
 )
 from bot.telegram.notices import TelegramNoticeSender
+from bot.telegram.payments import TelegramStarsRefunder
 from bot.telegram.progress import TelegramProgress
 from bot.web.app import READINESS, CallbackView, create_web_app
 from kie import KieClient
@@ -165,6 +167,13 @@ class Application:
             admin_ids=settings.telegram.admin_ids,
             clock=clock,
         )
+        self.payments = PaymentService(
+            self.db,
+            self.catalog,
+            TelegramStarsRefunder(self.bot),
+            key=payload_key(settings.telegram.bot_token.get_secret_value()),
+            clock=clock,
+        )
         self.backups = BackupService(self.db, limit=self.tuning.backup_upload_limit, clock=clock)
         self.broadcasts = Broadcaster(
             self.db,
@@ -200,6 +209,7 @@ class Application:
             admin=self.admin,
             broadcasts=self.broadcasts,
             backups=self.backups,
+            payments=self.payments,
             admin_ids=self.settings.telegram.admin_ids,
         )
         dp.update.outer_middleware(self.updates)

@@ -39,4 +39,5 @@ class LedgerKind(StrEnum):
     DEBIT = "debit"  # a request charged
     REFUND = "refund"  # a request's credits given back
     GRANT = "grant"  # an operator's /grant, either way
-    TOPUP = "topup"  # bought credits
+    TOPUP = "topup"  # bought credits (a Telegram Stars payment)
+    TOPUP_REVERSAL = "topup_reversal"  # a refunded payment's credits taken back (what is left of them)

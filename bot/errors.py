@@ -76,3 +76,41 @@ class UnknownModelError(BotError):
     def __init__(self, command: str) -> None:
         super().__init__(f"no model for /{command}")
         self.command = command
+
+
+# -- payments (Telegram Stars) --------------------------------------------------------------
+
+
+class PaymentNotFoundError(BotError):
+    """No payment with this Telegram charge id was ever recorded."""
+
+    def __init__(self, charge_id: str) -> None:
+        super().__init__(f"no payment {charge_id!r}")
+        self.charge_id = charge_id
+
+
+class AlreadyRefundedError(BotError):
+    """This payment was refunded before; a charge is refunded once."""
+
+    def __init__(self, charge_id: str, user_id: int, stars: int) -> None:
+        super().__init__(f"payment {charge_id!r} was already refunded")
+        self.charge_id = charge_id
+        self.user_id = user_id
+        self.stars = stars
+
+
+class RefundRefusedError(BotError):
+    """Telegram refused the refund (its words in ``detail``); nothing was changed."""
+
+    def __init__(self, charge_id: str, detail: str) -> None:
+        super().__init__(f"refund of {charge_id!r} refused: {detail}")
+        self.charge_id = charge_id
+        self.detail = detail
+
+
+class NoSuchPackError(BotError):
+    """A buy button names a pack the catalog no longer has."""
+
+    def __init__(self, pack: str) -> None:
+        super().__init__(f"no pack {pack!r}")
+        self.pack = pack

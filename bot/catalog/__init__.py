@@ -4,7 +4,8 @@ The file ships as package data (``catalog.toml``); an operator may point ``CATAL
 at their own copy. Any bad entry stops the program at start with a message naming it.
 
 A request's price is the model's base ``price`` plus the extra credits of each option
-choice taken (e.g. a longer video, a higher resolution).
+choice taken (e.g. a longer video, a higher resolution). Credit packs (``[packs.<key>]``) say
+what Telegram Stars buy: ``stars`` for ``credits`` plus an optional ``bonus``.
 """
 
 from __future__ import annotations
@@ -25,10 +26,15 @@ from kie import Family
 RESERVED_COMMANDS = frozenset(
     {"start", "help", "balance", "prices", "cancel", "history", "settings", "topup", "buy", "language"}
     | {"grant", "ban", "unban", "stats", "user", "refund", "broadcast"}
+    | {"paysupport", "terms", "refundstars", "whoami", "backup"}
     | {kind.value for kind in Kind}
 )
 _COMMAND = re.compile(r"[a-z0-9_]{1,32}")  # what Telegram accepts as a command name
 _FLAG = re.compile(r"[a-z][a-z0-9_]{0,15}")
+# A pack key travels in button data and in the signed invoice payload (both size-limited).
+_PACK_KEY = re.compile(r"[a-z0-9_]{1,16}")
+# Telegram's bounds for one Stars invoice.
+MAX_PACK_STARS = 10_000
 
 
 class CatalogError(ValueError):
@@ -181,11 +187,36 @@ class CatalogModel(BaseModel):
         return self.price, top
 
 
+class CreditPack(BaseModel):
+    """What a number of Telegram Stars buys: ``credits`` plus ``bonus`` credits."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    key: str
+    stars: int = Field(gt=0, le=MAX_PACK_STARS)
+    credits: int = Field(gt=0, le=10_000_000)
+    bonus: int = Field(default=0, ge=0, le=10_000_000)
+
+    @field_validator("key")
+    @classmethod
+    def _key(cls, key: str) -> str:
+        if not _PACK_KEY.fullmatch(key):
+            raise ValueError("a pack key is 1-16 of a-z, 0-9 and _")
+        return key
+
+    @property
+    def total(self) -> int:
+        """Credits the buyer gets."""
+        return self.credits + self.bonus
+
+
 class Catalog(BaseModel):
     model_config = ConfigDict(frozen=True, extra="forbid")
 
     defaults: dict[Kind, str]
     models: dict[str, CatalogModel]
+    # Shown by /buy in this order (the file's); a catalog without packs sells nothing.
+    packs: dict[str, CreditPack] = Field(default_factory=dict)
 
     @model_validator(mode="after")
     def _check(self) -> Catalog:
@@ -233,11 +264,12 @@ def parse_catalog(text: str, *, source: str = "catalog") -> Catalog:
         raw = tomllib.loads(text)
     except tomllib.TOMLDecodeError as exc:
         raise CatalogError(f"{source}: not valid TOML: {exc}") from exc
-    models = raw.get("models")
-    if isinstance(models, dict):
-        raw["models"] = {
-            key: {"key": key, **entry} if isinstance(entry, dict) else entry for key, entry in models.items()
-        }
+    for section in ("models", "packs"):
+        entries = raw.get(section)
+        if isinstance(entries, dict):
+            raw[section] = {
+                key: {"key": key, **entry} if isinstance(entry, dict) else entry for key, entry in entries.items()
+            }
     try:
         return Catalog.model_validate(raw)
     except ValidationError as exc:
@@ -265,6 +297,7 @@ __all__ = [
     "CatalogError",
     "CatalogModel",
     "CatalogOption",
+    "CreditPack",
     "Kind",
     "OptionError",
     "load_catalog",

@@ -153,3 +153,17 @@ class BroadcastChannel(Protocol):
         """Show the counts: a new message when ``report.message_id`` is None (its id is
         returned), else an edit. Never raises."""
         ...
+
+
+# -- Telegram Stars refunds ----------------------------------------------------------------
+
+
+class ChargeAlreadyRefundedError(Exception):
+    """The payment platform says this charge was refunded already."""
+
+
+class StarsRefunder(Protocol):
+    async def refund_stars(self, user_id: int, charge_id: str) -> None:
+        """Give the Stars of one charge back. Raises ChargeAlreadyRefundedError when it was
+        refunded before, ``bot.errors.RefundRefusedError`` for any other refusal."""
+        ...

@@ -152,3 +152,27 @@ class InboxEntry(_Record):
 
     update_id: int
     body: str
+
+
+class PaymentState(StrEnum):
+    PAID = "paid"  # credited
+    REFUNDED = "refunded"  # the Stars went back; what was left of the credits was taken back
+
+
+@dataclass(frozen=True, slots=True)
+class PaymentRecord(_Record):
+    """A Telegram Stars payment (see migration 0007)."""
+
+    id: int
+    charge_id: str
+    user_id: int
+    pack: str
+    stars: int
+    credits: int
+    state: PaymentState
+    paid_at: float
+    refunded_at: float | None
+    refunded_by: int | None
+    taken_back: int | None
+
+    _convert = {"state": PaymentState}

@@ -14,6 +14,7 @@ from bot.errors import DuplicateRequestError, InsufficientCreditsError, UnknownU
 from bot.storage.admin_queries import AdminRepo
 from bot.storage.base import Repo
 from bot.storage.messaging import InboxRepo, OutboxRepo
+from bot.storage.payments import PaymentRepo
 from bot.storage.records import (
     OPEN_TASK_STATES,
     DeliveryRecord,
@@ -55,11 +56,13 @@ class UserRepo(Repo):
 _TASK_KINDS = frozenset({LedgerKind.DEBIT, LedgerKind.REFUND})
 
 
-def ledger_key(kind: LedgerKind, *subject: int) -> str:
+def ledger_key(kind: LedgerKind, *subject: int | str) -> str:
     """The unique key of one balance change; applying a key twice changes nothing.
 
     ``welcome:<user>``, ``debit:task:<task>``, ``refund:task:<task>``,
-    ``grant:<chat>:<message>``. The format is stored in every ledger row ever written:
+    ``grant:<chat>:<message>``, ``topup:<telegram_payment_charge_id>``,
+    ``topup_reversal:<telegram_payment_charge_id>`` (Telegram's charge id is unique per
+    payment, so a payment credits once and is taken back once). The format is stored in every ledger row ever written:
     changing it would let an old operation apply again.
     """
     parts = [kind.value, *(["task"] if kind in _TASK_KINDS else []), *(str(s) for s in subject)]
@@ -315,3 +318,4 @@ class Repositories:
         self.admin = AdminRepo(conn)
         self.inbox = InboxRepo(conn)
         self.outbox = OutboxRepo(conn)
+        self.payments = PaymentRepo(conn)

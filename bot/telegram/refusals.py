@@ -4,17 +4,24 @@ done), the user reads why, in their language, and knows nothing was charged."""
 
 from __future__ import annotations
 
+from aiogram.types import InlineKeyboardMarkup
+
 from bot.errors import (
+    AlreadyRefundedError,
     BotError,
     GroupCapReachedError,
     InsufficientCreditsError,
+    NoSuchPackError,
     OptionProblemError,
+    PaymentNotFoundError,
     PromptMissingError,
     PromptTooLongError,
+    RefundRefusedError,
 )
 from bot.services.operators.admin import AdminError
 from bot.services.operators.backup import BackupTooLarge
 from bot.telegram.i18n import Markup, Translator
+from bot.telegram.payments import buy_button
 from bot.telegram.wording import file_size
 
 
@@ -51,5 +58,26 @@ def refusal_text(texts: Translator, language: str, error: BotError) -> Markup | 
             )
         case AdminError():
             return texts(error.key, language, **error.values)
+        case PaymentNotFoundError():
+            return texts("admin_refundstars_unknown", language, charge_id=error.charge_id)
+        case AlreadyRefundedError():
+            return texts(
+                "admin_refundstars_repeated",
+                language,
+                charge_id=error.charge_id,
+                user_id=error.user_id,
+                stars=error.stars,
+            )
+        case RefundRefusedError():
+            return texts("admin_refundstars_refused", language, charge_id=error.charge_id, detail=error.detail)
+        case NoSuchPackError():
+            return texts("button_stale", language)
         case _:
             return None
+
+
+def refusal_markup(texts: Translator, language: str, error: BotError) -> InlineKeyboardMarkup | None:
+    """Buttons that go with the answer: where credits are short, the way to buy more."""
+    if isinstance(error, InsufficientCreditsError):
+        return buy_button(texts, language)
+    return None

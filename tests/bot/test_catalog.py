@@ -168,3 +168,30 @@ async def test_every_choice_of_every_built_in_model_is_accepted_by_kies_input_sc
             for chosen in choices:
                 request = build_request(model, "a lighthouse at dawn", "https://bot.example/cb", model.inputs(chosen))
                 assert await kie.create_task(request), (model.key, chosen)
+
+
+@pytest.mark.parametrize(
+    ("pack", "named"),
+    [
+        ("[packs.p]\nstars = 0\ncredits = 5", "packs.p.stars"),
+        ("[packs.p]\nstars = 20000\ncredits = 5", "packs.p.stars"),
+        ("[packs.p]\nstars = 10\ncredits = 0", "packs.p.credits"),
+        ("[packs.p]\nstars = 10\ncredits = 5\nbonus = -1", "packs.p.bonus"),
+        ("[packs.p]\nstars = 10", "packs.p.credits"),
+        ("[packs.p]\nstars = 10\ncredits = 5\nprice = 3", "packs.p.price"),
+        ('[packs."Big Pack"]\nstars = 10\ncredits = 5', "packs.Big Pack.key"),
+    ],
+)
+def test_bad_packs_are_named(pack, named):
+    with pytest.raises(CatalogError) as info:
+        parse_catalog(GOOD + "\n" + pack)
+    assert named in str(info.value)
+
+
+def test_packs_are_offered_in_file_order_with_their_bonus():
+    catalog = parse_catalog(
+        GOOD + "\n[packs.b]\nstars = 100\ncredits = 40\nbonus = 5\n[packs.a]\nstars = 10\ncredits = 4"
+    )
+    assert [(p.key, p.stars, p.total) for p in catalog.packs.values()] == [("b", 100, 45), ("a", 10, 4)]
+    assert parse_catalog(GOOD).packs == {}  # a catalog without packs sells nothing
+    assert [p.key for p in load_catalog(None).packs.values()] == ["small", "medium", "large"]

@@ -98,6 +98,7 @@ menu_video = A short video from a prompt
 menu_song = A song from a prompt
 menu_prices = Models, options and prices
 menu_balance = Your credits
+menu_buy = Buy credits with Telegram Stars
 menu_help = How to use the bot
 menu_language = Language: Русский / English
 
@@ -282,3 +283,81 @@ admin_backup_too_large =
     The database is { $size }, over Telegram's { $limit } upload limit for bots, so it cannot be sent here. Make the backup on the server instead; it is safe while the bot runs:
     <code>{ $command }</code>
     (The Docker image has no sqlite3 program: the README's “Running in production” gives the same backup with Python.)
+
+
+# --- payments (Telegram Stars). Button labels, invoice texts and checkout errors are plain text: no HTML there.
+
+buy_button = 💳 Buy credits
+buy_pack_button = ⭐ { $stars } — { $credits } { $credits ->
+        [one] credit
+       *[other] credits
+    }
+buy_packs = Choose a pack. You pay in Telegram Stars, and the credits are added as soon as the payment goes through. Terms: /terms
+buy_none = Credits are not on sale at the moment.
+invoice_title = { $credits } { $credits ->
+        [one] credit
+       *[other] credits
+    }
+invoice_description = { $bonus ->
+        [0] { $credits } { $credits ->
+            [one] credit
+           *[other] credits
+        } for pictures, videos and songs.
+       *[other] { $credits } { $credits ->
+            [one] credit
+           *[other] credits
+        } plus { $bonus } bonus, { $total } in all, for pictures, videos and songs.
+    }
+invoice_label = { $credits } { $credits ->
+        [one] credit
+       *[other] credits
+    }
+checkout_invalid = This invoice is not valid. Please send /buy and choose a pack again.
+checkout_pack_changed = This pack has changed or is no longer sold. Please send /buy to see the current prices.
+checkout_wrong_payer = This invoice was made for someone else. Send /buy to get your own.
+checkout_banned = Purchases are not available for this account.
+checkout_unknown_user = Please send /start to the bot first, then /buy.
+checkout_failed = Something went wrong on our side. Nothing was charged; please try again in a minute.
+payment_receipt =
+    ✅ Payment received: ⭐ { $stars }.
+    <b>{ $credits }</b> { $credits ->
+        [one] credit was
+       *[other] credits were
+    } added. Balance: <b>{ $balance }</b> { $balance ->
+        [one] credit
+       *[other] credits
+    }.
+    Receipt: <code>{ $charge_id }</code> (quote it to /paysupport if you need help).
+payment_problem = ⚠️ Your payment arrived, but I could not match it to a pack. Please send /paysupport with this code: <code>{ $charge_id }</code>. You will get the credits or your Stars back.
+payment_refunded =
+    ↩️ ⭐ { $stars } were refunded to you. { $taken } { $taken ->
+        [one] credit
+       *[other] credits
+    } of that purchase { $taken ->
+        [one] was
+       *[other] were
+    } taken back ({ $spent } already spent). Balance: { $balance } { $balance ->
+        [one] credit
+       *[other] credits
+    }.
+paysupport =
+    <b>Help with payments</b>
+    Write to the bot's operator and quote the receipt code from the payment message (it starts with <code>stx</code>). Tell us what went wrong.
+    Refunds: a purchase can be refunded in full in Stars; the credits left from it are taken back, and credits already spent on generations count as used. Failed generations never need a refund: their credits come back automatically.
+    The full terms: /terms
+terms =
+    <b>Terms of purchase</b>
+    • Credits are bought with Telegram Stars and used only in this bot, for pictures, videos and songs. They do not expire and cannot be exchanged for money.
+    • A generation that fails gives its credits back automatically.
+    • A purchase can be refunded in Stars on request through /paysupport. The credits left from it are taken back; credits already spent are not returned.
+    • Prices are shown before you pay (/buy) and may change; a pack you have paid for is always credited in full.
+    • Results are made by third-party AI models; we cannot promise that a result will match what you imagined.
+admin_usage_refundstars = Usage: <code>/refundstars &lt;charge id&gt;</code> (the receipt code the buyer got, starting with <code>stx</code>).
+admin_refundstars_done =
+    ↩️ ⭐ { $stars } refunded to user { $user_id }. Took back { $taken } { $taken ->
+        [one] credit
+       *[other] credits
+    }; they had already spent { $spent }. Their balance: { $balance }.
+admin_refundstars_unknown = No payment has the charge id <code>{ $charge_id }</code>. Nothing was changed.
+admin_refundstars_repeated = The payment <code>{ $charge_id }</code> (⭐ { $stars }, user { $user_id }) was refunded already. Nothing was changed.
+admin_refundstars_refused = Telegram refused the refund of <code>{ $charge_id }</code>: { $detail }. Nothing was changed.

@@ -12,6 +12,7 @@ from bot.telegram.handlers import (
     generate,
     groups,
     language,
+    payments,
     prices,
     start,
     whoami,
@@ -26,10 +27,12 @@ def routers(catalog: Catalog) -> list[Router]:
         start.setup(),
         whoami.setup(),
         balance.setup(),
+        payments.setup(),
         prices.setup(),
         language.setup(),
         generate.setup(catalog),
         admin.setup(),  # for non-admins these commands fall through to the fallback
+        payments.setup_admin(),  # likewise
         backup.setup(),  # likewise, and in groups for admins too
         fallback.setup(),
     ]

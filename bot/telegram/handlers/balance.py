@@ -7,11 +7,12 @@ from aiogram.types import Message
 from bot.services.billing.credits import CreditService
 from bot.storage import UserRecord
 from bot.telegram.i18n import Translator
+from bot.telegram.payments import buy_button
 
 
 async def balance(message: Message, user: UserRecord, credits: CreditService, texts: Translator) -> None:
     amount = await credits.balance(user.user_id)
-    await message.answer(texts("balance", user.language, balance=amount))
+    await message.answer(texts("balance", user.language, balance=amount), reply_markup=buy_button(texts, user.language))
 
 
 def setup() -> Router:

@@ -13,7 +13,7 @@ from aiogram.types import CallbackQuery, Message, TelegramObject
 from bot.errors import BotError
 from bot.storage import UserRecord
 from bot.telegram.i18n import Translator
-from bot.telegram.refusals import refusal_text
+from bot.telegram.refusals import refusal_markup, refusal_text
 
 log = logging.getLogger(__name__)
 
@@ -39,7 +39,8 @@ class RefusalsMiddleware(BaseMiddleware):
                 raise
             log.debug("refused: %s", error)
             if isinstance(event, Message):
-                await event.reply(text)
+                language = user.language if user else "en"
+                await event.reply(text, reply_markup=refusal_markup(self._texts, language, error))
             elif isinstance(event, CallbackQuery):
                 await event.answer(text, show_alert=True)
             return None

@@ -3,7 +3,8 @@
 A banned user stops here: no handler runs, so nothing is created or charged. They get
 one short notice per ban (for a button press: as the button's answer), then silence.
 Admins are never stopped (they cannot be banned; this also covers an id added to
-ADMIN_IDS after a ban)."""
+ADMIN_IDS after a ban), nor are Telegram's reports of a payment or its refund: Stars
+already paid are credited even if the payer was banned after the checkout."""
 
 from __future__ import annotations
 
@@ -19,6 +20,12 @@ from bot.services.billing.credits import CreditService
 from bot.services.operators.admin import AdminService
 from bot.storage import UserRecord
 from bot.telegram.i18n import Translator, language_for
+
+
+def _is_payment(event: TelegramObject) -> bool:
+    """Telegram's report of Stars already paid or refunded: it must be recorded even for a
+    user banned since the checkout, or their money would be taken without credits."""
+    return isinstance(event, Message) and (event.successful_payment is not None or event.refunded_payment is not None)
 
 
 class UserMiddleware(BaseMiddleware):
@@ -45,7 +52,7 @@ class UserMiddleware(BaseMiddleware):
             first_name=sender.first_name,
             language=language_for(sender.language_code),
         )
-        if user.is_banned and not self._admin.is_admin(user.user_id):
+        if user.is_banned and not self._admin.is_admin(user.user_id) and not _is_payment(event):
             await self._turn_away(event, user, data["texts"])
             return None
         data["user"] = user
