@@ -114,6 +114,21 @@ class LedgerRepo(Repo):
         )
         return LedgerOutcome(applied=True, balance=balance)
 
+    async def refund_task(
+        self, task: TaskRecord, *, now: float, actor_id: int | None = None, note: str | None = None
+    ) -> LedgerOutcome:
+        """A task's credits back, once ever: automatic and operator refunds share the key."""
+        return await self.apply(
+            user_id=task.user_id,
+            delta=task.price,
+            kind=LedgerKind.REFUND,
+            op_key=ledger_key(LedgerKind.REFUND, task.id),
+            task_id=task.id,
+            actor_id=actor_id,
+            now=now,
+            note=note,
+        )
+
     async def balance(self, user_id: int) -> int:
         row = await self._one("SELECT balance FROM users WHERE user_id = ?", (user_id,))
         if row is None:

@@ -11,11 +11,10 @@ import logging
 import time
 from collections.abc import Callable
 
-from bot.domain import LedgerKind
 from bot.services.generation.reasons import UNDELIVERABLE, Reason
 from bot.services.messaging.notifier import Notifier
 from bot.services.ports import NoticeKind
-from bot.storage import Database, DeliveryState, TaskRecord, TaskState, ledger_key
+from bot.storage import Database, DeliveryState, TaskRecord, TaskState
 
 log = logging.getLogger(__name__)
 
@@ -33,16 +32,7 @@ class Settlement:
         async with self._db.transaction() as repo:
             if not await repo.tasks.finish(task.id, TaskState.FAILED, error=str(reason), now=now):
                 return False
-            outcome = await repo.ledger.apply(
-                user_id=task.user_id,
-                delta=task.price,
-                kind=LedgerKind.REFUND,
-                op_key=ledger_key(LedgerKind.REFUND, task.id),
-                task_id=task.id,
-                actor_id=actor_id,
-                now=now,
-                note=str(reason),
-            )
+            outcome = await repo.ledger.refund_task(task, now=now, actor_id=actor_id, note=str(reason))
             notice = await self._notifier.record(
                 repo,
                 task,

@@ -252,16 +252,7 @@ class AdminService:
             return RefundResult(task, was_open=True, balance=await self._balance(task.user_id))
         now = self._clock()
         async with self._db.transaction() as repo:
-            outcome = await repo.ledger.apply(
-                user_id=task.user_id,
-                delta=task.price,
-                kind=LedgerKind.REFUND,
-                op_key=ledger_key(LedgerKind.REFUND, task.id),
-                task_id=task.id,
-                actor_id=admin_id,
-                note="refunded by the operator",
-                now=now,
-            )
+            outcome = await repo.ledger.refund_task(task, now=now, actor_id=admin_id, note="refunded by the operator")
             # A new message: the progress message keeps saying what was delivered.
             notice = (
                 await self._notifier.record(
