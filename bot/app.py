@@ -24,6 +24,8 @@ from bot.catalog import Catalog, load_catalog
 from bot.config import Settings
 from bot.services.billing.credits import CreditService
 from bot.services.billing.payments import PaymentService, payload_key
+from bot.services.billing.promos import PromoService
+from bot.services.billing.referrals import ReferralService
 from bot.services.generation.delivery import DeliveryService
 from bot.services.generation.monitor import TaskMonitor
 from bot.services.generation.requests import GenerationService, check_catalog
@@ -93,7 +95,14 @@ class Application:
         self.texts = Translator()
         self.db = Database(settings.storage.database_path)
 
-        self.credits = CreditService(self.db, starting_credits=settings.billing.starting_credits, clock=clock)
+        self.credits = CreditService(
+            self.db,
+            starting_credits=settings.billing.starting_credits,
+            daily_credits=settings.billing.free_daily_credits,
+            clock=clock,
+        )
+        self.referrals = ReferralService(self.db, bonus=settings.billing.referral_bonus, clock=clock)
+        self.promos = PromoService(self.db, clock=clock)
 
         session = AiohttpSession(api=TelegramAPIServer.from_base(settings.telegram.api_base))
         # Outer first: a 403 is seen once, after retries; a retry after a 429 takes a new pacing slot.
@@ -172,6 +181,7 @@ class Application:
             self.catalog,
             TelegramStarsRefunder(self.bot),
             key=payload_key(settings.telegram.bot_token.get_secret_value()),
+            referrals=self.referrals,
             clock=clock,
         )
         self.backups = BackupService(self.db, limit=self.tuning.backup_upload_limit, clock=clock)
@@ -210,6 +220,8 @@ class Application:
             broadcasts=self.broadcasts,
             backups=self.backups,
             payments=self.payments,
+            referrals=self.referrals,
+            promos=self.promos,
             admin_ids=self.settings.telegram.admin_ids,
         )
         dp.update.outer_middleware(self.updates)

@@ -98,6 +98,10 @@ class WebSettings(_Env):
 
 class BillingSettings(_Env):
     starting_credits: int = Field(10, ge=0, le=1_000_000)
+    # Credits an inviter earns when someone who joined through their link first pays (0: off).
+    referral_bonus: int = Field(10, ge=0, le=1_000_000)
+    # Balance every user is topped up to on their first request of a UTC day (0: off).
+    free_daily_credits: int = Field(0, ge=0, le=1_000_000)
     catalog_path: Path | None = None
 
 

@@ -41,3 +41,6 @@ class LedgerKind(StrEnum):
     GRANT = "grant"  # an operator's /grant, either way
     TOPUP = "topup"  # bought credits (a Telegram Stars payment)
     TOPUP_REVERSAL = "topup_reversal"  # a refunded payment's credits taken back (what is left of them)
+    REFERRAL = "referral"  # an inviter's bonus for a person's first payment, once per person
+    PROMO = "promo"  # a promo code redeemed, once per code and user
+    DAILY = "daily"  # free daily credits (FREE_DAILY_CREDITS), at most once per user per UTC day

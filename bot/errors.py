@@ -114,3 +114,18 @@ class NoSuchPackError(BotError):
     def __init__(self, pack: str) -> None:
         super().__init__(f"no pack {pack!r}")
         self.pack = pack
+
+
+# -- growth (referrals, promo codes) ---------------------------------------------------------
+
+
+class PromoError(BotError):
+    """A promo code that cannot be redeemed or made; ``key`` is the locale text saying why
+    (``promo_unknown``, ``promo_expired``, ``promo_used_up``, ``promo_already``, ``promo_usage``,
+    and the admin's ``admin_promo_*``), ``values`` what it shows."""
+
+    def __init__(self, key: str, **values: object) -> None:
+        super().__init__(key)
+        self.key = key
+        # A typed code is quoted back: keep the reply short whatever was typed.
+        self.values = {k: v[:40] + "…" if isinstance(v, str) and len(v) > 40 else v for k, v in values.items()}

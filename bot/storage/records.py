@@ -176,3 +176,16 @@ class PaymentRecord(_Record):
     taken_back: int | None
 
     _convert = {"state": PaymentState}
+
+
+@dataclass(frozen=True, slots=True)
+class PromoRecord(_Record):
+    """An admin's promo code (see migration 0008)."""
+
+    code: str
+    credits: int
+    max_uses: int
+    uses: int
+    expires_at: float | None
+    created_by: int
+    created_at: float

@@ -13,6 +13,7 @@ from bot.domain import DeliveryMethod, Kind, LedgerKind, MediaKind
 from bot.errors import DuplicateRequestError, InsufficientCreditsError, UnknownUserError
 from bot.storage.admin_queries import AdminRepo
 from bot.storage.base import Repo
+from bot.storage.growth import PaymentStatsRepo, PromoRepo, ReferralRepo
 from bot.storage.messaging import InboxRepo, OutboxRepo
 from bot.storage.payments import PaymentRepo
 from bot.storage.records import (
@@ -48,6 +49,10 @@ class UserRepo(Repo):
     async def set_language(self, user_id: int, language: str) -> None:
         await self._run("UPDATE users SET language = ? WHERE user_id = ?", (language, user_id))
 
+    async def last_seen(self, user_id: int) -> float | None:
+        row = await self._one("SELECT last_seen_at FROM users WHERE user_id = ?", (user_id,))
+        return float(row["last_seen_at"]) if row else None
+
     async def mark_blocked(self, user_id: int, now: float) -> None:
         await self._run("UPDATE users SET blocked_at = ? WHERE user_id = ?", (now, user_id))
 
@@ -62,8 +67,10 @@ def ledger_key(kind: LedgerKind, *subject: int | str) -> str:
     ``welcome:<user>``, ``debit:task:<task>``, ``refund:task:<task>``,
     ``grant:<chat>:<message>``, ``topup:<telegram_payment_charge_id>``,
     ``topup_reversal:<telegram_payment_charge_id>`` (Telegram's charge id is unique per
-    payment, so a payment credits once and is taken back once). The format is stored in every ledger row ever written:
-    changing it would let an old operation apply again.
+    payment, so a payment credits once and is taken back once), ``referral:<invited user>``
+    (an inviter is rewarded once per person invited), ``promo:<CODE>:<user>`` (a code once
+    per user), ``daily:<user>:<yyyy-mm-dd>`` (free credits once per user per UTC day).
+    The format is stored in every ledger row ever written: changing it would let an old operation apply again.
     """
     parts = [kind.value, *(["task"] if kind in _TASK_KINDS else []), *(str(s) for s in subject)]
     return ":".join(parts)
@@ -334,3 +341,6 @@ class Repositories:
         self.inbox = InboxRepo(conn)
         self.outbox = OutboxRepo(conn)
         self.payments = PaymentRepo(conn)
+        self.payment_stats = PaymentStatsRepo(conn)
+        self.referrals = ReferralRepo(conn)
+        self.promos = PromoRepo(conn)

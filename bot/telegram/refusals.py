@@ -14,6 +14,7 @@ from bot.errors import (
     NoSuchPackError,
     OptionProblemError,
     PaymentNotFoundError,
+    PromoError,
     PromptMissingError,
     PromptTooLongError,
     RefundRefusedError,
@@ -56,7 +57,7 @@ def refusal_text(texts: Translator, language: str, error: BotError) -> Markup | 
                 limit=file_size(texts, language, error.limit),
                 command=error.command,
             )
-        case AdminError():
+        case AdminError() | PromoError():
             return texts(error.key, language, **error.values)
         case PaymentNotFoundError():
             return texts("admin_refundstars_unknown", language, charge_id=error.charge_id)

@@ -26,6 +26,8 @@ usage =
     /song <i>prompt</i> — a song, usually two versions ({ $song_price } cr)
     /prices — every model, its own command and its options
     /balance — your credits
+    /invite — your invite link
+    /promo <i>code</i> — redeem a promo code
     /language — Русский / English
 
     Example: <code>/image a red fox in the snow --ar 16:9</code>
@@ -99,6 +101,8 @@ menu_song = A song from a prompt
 menu_prices = Models, options and prices
 menu_balance = Your credits
 menu_buy = Buy credits with Telegram Stars
+menu_invite = Invite friends
+menu_promo = Redeem a promo code
 menu_help = How to use the bot
 menu_language = Language: Русский / English
 
@@ -260,6 +264,12 @@ admin_stats =
     <b>Credits spent</b> (charged minus refunded): { $spent_today } today, { $spent_total } in total
     <b>Credits refunded:</b> { $refunded_today } today, { $refunded_total } in total
     <b>In flight now:</b> { $in_flight }
+    <b>Stars received:</b> ⭐ { $stars_today } today, ⭐ { $stars_total } in total
+    <b>Stars refunded:</b> ⭐ { $stars_refunded_today } today, ⭐ { $stars_refunded_total } in total
+    <b>Top-ups:</b> { $topups_today } today, { $topups_total } in total, by { $payers } paying { $payers ->
+        [one] user
+       *[other] users
+    }
     <b>Kie balance:</b> { $kie }
 admin_stats_kind = • { $kind ->
         [image] Pictures
@@ -361,3 +371,53 @@ admin_refundstars_done =
 admin_refundstars_unknown = No payment has the charge id <code>{ $charge_id }</code>. Nothing was changed.
 admin_refundstars_repeated = The payment <code>{ $charge_id }</code> (⭐ { $stars }, user { $user_id }) was refunded already. Nothing was changed.
 admin_refundstars_refused = Telegram refused the refund of <code>{ $charge_id }</code>: { $detail }. Nothing was changed.
+
+
+# --- referrals and promo codes
+
+invite =
+    🎁 <b>Invite friends</b>
+    Your personal link: { $url }
+    { $bonus ->
+        [0] Share it with anyone who might like the bot.
+       *[other] When someone who joined through it makes their first purchase, you get <b>{ $bonus }</b> { $bonus ->
+            [one] credit
+           *[other] credits
+        }.
+    }
+    Joined through your link: <b>{ $joined }</b>; made a purchase: <b>{ $paid }</b>; you earned <b>{ $earned }</b> { $earned ->
+        [one] credit
+       *[other] credits
+    }.
+referral_rewarded = 🎉 Someone you invited just made their first purchase: you get <b>{ $bonus }</b> { $bonus ->
+        [one] credit
+       *[other] credits
+    }. Balance: <b>{ $balance }</b>.
+promo_usage = Send the code after the command, e.g. <code>/promo SPRING</code>.
+promo_redeemed = ✅ Code <code>{ $code }</code> redeemed: <b>{ $credits }</b> { $credits ->
+        [one] credit
+       *[other] credits
+    } added. Balance: <b>{ $balance }</b>.
+promo_unknown = There is no promo code <code>{ $code }</code>. Check the spelling and try again.
+promo_already = You have already redeemed the code <code>{ $code }</code>; each code works once per person.
+promo_expired = The code <code>{ $code }</code> has expired.
+promo_used_up = The code <code>{ $code }</code> has been used up: all its uses are taken.
+admin_promo_usage = Usage: <code>/promo_new CODE CREDITS USES [DAYS]</code>, e.g. <code>/promo_new SPRING 20 100 7</code>: 20 credits each for the first 100 people, valid for 7 days (without DAYS: no end). A code is 3–32 letters, digits, _ or -, any case.
+admin_promo_bad_code = “{ $value }” cannot be a code: use 3–32 letters, digits, _ or -. Nothing was made.
+admin_promo_bad_number = “{ $value }” must be a whole number from 1 to { $limit }. Nothing was made.
+admin_promo_exists = The code <code>{ $code }</code> exists already; a code is never redefined. Pick another name.
+admin_promo_created = ✅ Code <code>{ $code }</code>: { $credits } { $credits ->
+        [one] credit
+       *[other] credits
+    } each, { $uses } { $uses ->
+        [one] use
+       *[other] uses
+    }, { $expires }. Users send <code>/promo { $code }</code>.
+admin_promo_no_expiry = no expiry
+admin_promo_expires_at = until { $time } UTC
+admin_promo_expired_at = expired { $time } UTC
+admin_promos_none = No promo codes yet. Make one with /promo_new.
+admin_promos =
+    🎟 <b>Promo codes</b> (newest first; code · credits · used · expiry)
+    { $list }
+admin_promos_line = <code>{ $code }</code> · { $credits } cr · { $uses }/{ $max } · { $expires }

@@ -40,6 +40,8 @@ usage =
     })
     /prices — все модели, их команды и параметры
     /balance — ваши кредиты
+    /invite — ваша ссылка-приглашение
+    /promo <i>код</i> — активировать промокод
     /language — Русский / English
 
     Пример: <code>/image рыжая лиса в снегу --ar 16:9</code>
@@ -124,6 +126,8 @@ menu_song = Песня по описанию
 menu_prices = Модели, параметры и цены
 menu_balance = Ваши кредиты
 menu_buy = Купить кредиты за звёзды Telegram
+menu_invite = Пригласить друзей
+menu_promo = Активировать промокод
 menu_help = Как пользоваться ботом
 menu_language = Язык: Русский / English
 
@@ -304,6 +308,13 @@ admin_stats =
     <b>Потрачено кредитов</b> (списано минус возвращено): сегодня { $spent_today }, всего { $spent_total }
     <b>Возвращено кредитов:</b> сегодня { $refunded_today }, всего { $refunded_total }
     <b>Выполняется сейчас:</b> { $in_flight }
+    <b>Получено звёзд:</b> ⭐ { $stars_today } сегодня, ⭐ { $stars_total } всего
+    <b>Возвращено звёзд:</b> ⭐ { $stars_refunded_today } сегодня, ⭐ { $stars_refunded_total } всего
+    <b>Пополнения:</b> сегодня { $topups_today }, всего { $topups_total }; { $payers ->
+        [one] платил { $payers } пользователь
+        [few] платили { $payers } пользователя
+       *[many] платили { $payers } пользователей
+    }
     <b>Баланс Kie:</b> { $kie }
 admin_stats_kind = • { $kind ->
         [image] Картинки
@@ -412,3 +423,59 @@ admin_refundstars_done =
 admin_refundstars_unknown = Платежа с номером <code>{ $charge_id }</code> нет. Ничего не изменено.
 admin_refundstars_repeated = Платёж <code>{ $charge_id }</code> (⭐ { $stars }, пользователь { $user_id }) уже возвращён. Ничего не изменено.
 admin_refundstars_refused = Telegram отказал в возврате <code>{ $charge_id }</code>: { $detail }. Ничего не изменено.
+
+
+# --- приглашения и промокоды
+
+invite =
+    🎁 <b>Пригласите друзей</b>
+    Ваша личная ссылка: { $url }
+    { $bonus ->
+        [0] Поделитесь ею со всеми, кому может пригодиться бот.
+       *[other] Когда приглашённый по ней человек впервые купит кредиты, вы получите <b>{ $bonus }</b> { $bonus ->
+            [one] кредит
+            [few] кредита
+           *[many] кредитов
+        }.
+    }
+    Пришли по вашей ссылке: <b>{ $joined }</b>; из них купили кредиты: <b>{ $paid }</b>; вы получили <b>{ $earned }</b> { $earned ->
+        [one] кредит
+        [few] кредита
+       *[many] кредитов
+    }.
+referral_rewarded = 🎉 Приглашённый вами человек впервые купил кредиты: вам начислено <b>{ $bonus }</b> { $bonus ->
+        [one] кредит
+        [few] кредита
+       *[many] кредитов
+    }. Баланс: <b>{ $balance }</b>.
+promo_usage = Напишите код после команды, например: <code>/promo SPRING</code>.
+promo_redeemed = ✅ Промокод <code>{ $code }</code> активирован: { $credits ->
+        [one] начислен <b>{ $credits }</b> кредит
+        [few] начислено <b>{ $credits }</b> кредита
+       *[many] начислено <b>{ $credits }</b> кредитов
+    }. Баланс: <b>{ $balance }</b>.
+promo_unknown = Промокода <code>{ $code }</code> нет. Проверьте написание и попробуйте ещё раз.
+promo_already = Вы уже активировали промокод <code>{ $code }</code>; каждый код действует один раз на человека.
+promo_expired = Срок действия промокода <code>{ $code }</code> истёк.
+promo_used_up = Промокод <code>{ $code }</code> закончился: все его активации уже использованы.
+admin_promo_usage = Формат: <code>/promo_new КОД КРЕДИТЫ АКТИВАЦИИ [ДНИ]</code>, например <code>/promo_new SPRING 20 100 7</code> — по 20 кредитов первым 100 людям, действует 7 дней (без срока — бессрочно). Код — от 3 до 32 латинских букв, цифр, _ или -, регистр не важен.
+admin_promo_bad_code = «{ $value }» не годится в коды: нужны от 3 до 32 латинских букв, цифр, _ или -. Ничего не создано.
+admin_promo_bad_number = «{ $value }» должно быть целым числом от 1 до { $limit }. Ничего не создано.
+admin_promo_exists = Промокод <code>{ $code }</code> уже есть, а коды не переопределяются. Выберите другое название.
+admin_promo_created = ✅ Промокод <code>{ $code }</code>: по { $credits } { $credits ->
+        [one] кредиту
+        [few] кредита
+       *[many] кредитов
+    }, { $uses } { $uses ->
+        [one] активация
+        [few] активации
+       *[many] активаций
+    }, { $expires }. Пользователи отправляют <code>/promo { $code }</code>.
+admin_promo_no_expiry = бессрочно
+admin_promo_expires_at = до { $time } UTC
+admin_promo_expired_at = истёк { $time } UTC
+admin_promos_none = Промокодов пока нет. Создайте первый командой /promo_new.
+admin_promos =
+    🎟 <b>Промокоды</b> (сначала новые; код · кредиты · активировано · срок)
+    { $list }
+admin_promos_line = <code>{ $code }</code> · { $credits } кр. · { $uses }/{ $max } · { $expires }

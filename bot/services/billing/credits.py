@@ -1,26 +1,47 @@
-"""Users and their credits. Every balance change goes through ``LedgerRepo.apply``."""
+"""Users and their credits. Every balance change goes through ``LedgerRepo.apply``.
+
+**Free daily credits** (``FREE_DAILY_CREDITS``) are topped up where every update already
+writes: registration, which refreshes the user's row for each message or button the bot
+takes. The first one of a UTC day (the stored ``last_seen_at`` is from an earlier day, or the
+user is new) brings the balance up to the daily amount, never beyond it (nothing piles up
+over days of absence), under the ledger key ``daily:<user>:<yyyy-mm-dd>``, so at most one row
+per user and day. One extra read in a transaction that runs anyway; no table, no timer.
+"""
 
 from __future__ import annotations
 
 import time
 from collections.abc import Callable
+from datetime import UTC, datetime
 
 from bot.domain import LedgerKind
-from bot.storage import Database, UserRecord, ledger_key
+from bot.storage import Database, Repositories, UserRecord, ledger_key
+
+DAY = 86_400.0
 
 
 class CreditService:
-    def __init__(self, db: Database, *, starting_credits: int, clock: Callable[[], float] = time.time) -> None:
+    def __init__(
+        self,
+        db: Database,
+        *,
+        starting_credits: int,
+        daily_credits: int = 0,
+        clock: Callable[[], float] = time.time,
+    ) -> None:
         self._db = db
         self._starting_credits = starting_credits
+        self._daily_credits = daily_credits
         self._clock = clock
 
     async def register(
         self, user_id: int, *, username: str | None, first_name: str, language: str
     ) -> tuple[UserRecord, bool]:
-        """Create or refresh a user; a new one gets the starting credits, once ever."""
+        """Create or refresh a user; a new one gets the starting credits, once ever; the
+        first update of a UTC day tops the free daily credits up (when they are on)."""
         now = self._clock()
         async with self._db.transaction() as repo:
+            seen = await repo.users.last_seen(user_id) if self._daily_credits > 0 else None
             is_new = await repo.users.upsert(
                 user_id, username=username, first_name=first_name, language=language, now=now
             )
@@ -32,9 +53,25 @@ class CreditService:
                     op_key=ledger_key(LedgerKind.WELCOME, user_id),
                     now=now,
                 )
+            if self._daily_credits > 0 and (is_new or (seen is not None and seen < now - now % DAY)):
+                await self._top_up_daily(repo, user_id, now)
             user = await repo.users.get(user_id)
         assert user is not None
         return user, is_new
+
+    async def _top_up_daily(self, repo: Repositories, user_id: int, now: float) -> None:
+        user = await repo.users.get(user_id)
+        # A banned user gets nothing; they cannot use it anyway.
+        if user is None or user.is_banned or user.balance >= self._daily_credits:
+            return
+        day = datetime.fromtimestamp(now, UTC).date().isoformat()
+        await repo.ledger.apply(
+            user_id=user_id,
+            delta=self._daily_credits - user.balance,
+            kind=LedgerKind.DAILY,
+            op_key=ledger_key(LedgerKind.DAILY, user_id, day),
+            now=now,
+        )
 
     async def balance(self, user_id: int) -> int:
         async with self._db.read() as repo:

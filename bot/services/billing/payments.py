@@ -17,6 +17,8 @@ edited between the pre-checkout answer and the payment still credits what the bu
 a crash between steps credits exactly once. A refund moves the row ``paid → refunded`` and
 takes back what is left of its credits (``topup_reversal:<charge id>``, never below zero) in
 one transaction; a charge already refunded is refused before Telegram is asked again.
+The first payment of a user who came through an invite pays the inviter's bonus in that
+same transaction (see ``bot.services.billing.referrals``).
 """
 
 from __future__ import annotations
@@ -34,6 +36,7 @@ from enum import StrEnum
 from bot.catalog import Catalog, CreditPack
 from bot.domain import LedgerKind
 from bot.errors import AlreadyRefundedError, NoSuchPackError, PaymentNotFoundError
+from bot.services.billing.referrals import ReferralReward, ReferralService
 from bot.services.ports import ChargeAlreadyRefundedError, StarsRefunder
 from bot.storage import Database, PaymentRecord, PaymentState, ledger_key
 
@@ -83,6 +86,7 @@ class TopUp:
     credited: bool  # False: this charge was credited before (a repeated update)
     payment: PaymentRecord
     balance: int
+    referral: ReferralReward | None = None  # the inviter was paid their bonus with this payment
 
 
 @dataclass(frozen=True, slots=True)
@@ -112,9 +116,11 @@ class PaymentService:
         refunder: StarsRefunder,
         *,
         key: bytes,
+        referrals: ReferralService | None = None,
         clock: Callable[[], float] = time.time,
     ) -> None:
         self._db = db
+        self._referrals = referrals
         self._catalog = catalog
         self._refunder = refunder
         self._key = key
@@ -191,6 +197,7 @@ class PaymentService:
         if terms is None or currency != STARS or total != terms.stars or terms.user_id != payer_id:
             raise PaymentProblemError(f"payment {charge_id} of user {payer_id} ({total} {currency}): bad payload")
         now = self._clock()
+        referral = None
         async with self._db.transaction() as repo:
             new = await repo.payments.record(
                 charge_id=charge_id,
@@ -210,13 +217,15 @@ class PaymentService:
                     note=f"pack:{terms.pack} stars:{terms.stars}",
                 )
                 balance = outcome.balance
+                if self._referrals is not None:
+                    referral = await self._referrals.reward(repo, payer_id=payer_id, now=now)
             else:
                 balance = await repo.ledger.balance(payer_id)
             payment = await repo.payments.get(charge_id)
         assert payment is not None
         if new:
             log.info("payment %s: user %s bought %s (%d stars)", charge_id, payer_id, terms.pack, terms.stars)
-        return TopUp(credited=new, payment=payment, balance=balance)
+        return TopUp(credited=new, payment=payment, balance=balance, referral=referral)
 
     async def language_of(self, user_id: int) -> str | None:
         async with self._db.read() as repo:

@@ -22,6 +22,7 @@ from bot.services.messaging.notifier import Notifier
 from bot.services.ports import NoticeKind
 from bot.storage import Database, TaskRecord, UserRecord, ledger_key
 from bot.storage.admin_queries import CreditTotals, KindCounts, TaskLine, UserCounts, UserStatus
+from bot.storage.growth import StarTotals
 from kie import KieClient, KieError
 
 log = logging.getLogger(__name__)
@@ -132,6 +133,9 @@ class Stats:
     credits_total: CreditTotals
     in_flight: int
     kie_balance: float | None  # None: Kie did not answer
+    stars_today: StarTotals
+    stars_total: StarTotals
+    paying_users: int  # users who ever paid (refunded or not)
 
 
 @dataclass(frozen=True, slots=True)
@@ -291,7 +295,22 @@ class AdminService:
             credits_today = await repo.admin.credits(since=day_start)
             credits_total = await repo.admin.credits()
             in_flight = await repo.admin.in_flight()
-        return Stats(day_start, users, today, total, credits_today, credits_total, in_flight, await self.kie_balance())
+            stars_today = await repo.payment_stats.stars(since=day_start)
+            stars_total = await repo.payment_stats.stars()
+            paying = await repo.payment_stats.paying_users()
+        return Stats(
+            day_start,
+            users,
+            today,
+            total,
+            credits_today,
+            credits_total,
+            in_flight,
+            await self.kie_balance(),
+            stars_today,
+            stars_total,
+            paying,
+        )
 
     async def kie_balance(self) -> float | None:
         try:

@@ -11,6 +11,7 @@ from bot.telegram.handlers import (
     fallback,
     generate,
     groups,
+    growth,
     language,
     payments,
     prices,
@@ -28,11 +29,13 @@ def routers(catalog: Catalog) -> list[Router]:
         whoami.setup(),
         balance.setup(),
         payments.setup(),
+        growth.setup(),
         prices.setup(),
         language.setup(),
         generate.setup(catalog),
         admin.setup(),  # for non-admins these commands fall through to the fallback
         payments.setup_admin(),  # likewise
+        growth.setup_admin(),  # likewise
         backup.setup(),  # likewise, and in groups for admins too
         fallback.setup(),
     ]

@@ -218,6 +218,13 @@ def _stats_text(texts: Translator, lang: str, stats: Stats) -> Markup:
         refunded_total=stats.credits_total.refunded,
         in_flight=stats.in_flight,
         kie=kie,
+        stars_today=stats.stars_today.received,
+        stars_total=stats.stars_total.received,
+        stars_refunded_today=stats.stars_today.refunded,
+        stars_refunded_total=stats.stars_total.refunded,
+        topups_today=stats.stars_today.topups,
+        topups_total=stats.stars_total.topups,
+        payers=stats.paying_users,
     )
 
 

@@ -90,7 +90,7 @@ async def pre_checkout(query: PreCheckoutQuery, payments: PaymentService, texts:
     await query.answer(ok=False, error_message=texts(f"checkout_{verdict.refusal}", language))
 
 
-async def paid(message: Message, user: UserRecord, payments: PaymentService, texts: Translator) -> None:
+async def paid(message: Message, user: UserRecord, payments: PaymentService, texts: Translator, bot: Bot) -> None:
     payment = message.successful_payment
     assert payment is not None
     try:
@@ -117,6 +117,14 @@ async def paid(message: Message, user: UserRecord, payments: PaymentService, tex
             charge_id=topup.payment.charge_id,
         )
     )
+    reward = topup.referral
+    if reward is not None:
+        # A courtesy: the bonus is in the inviter's balance whether or not this arrives.
+        with contextlib.suppress(TelegramAPIError):
+            await bot.send_message(
+                reward.inviter_id,
+                texts("referral_rewarded", reward.language, bonus=reward.bonus, balance=reward.balance),
+            )
 
 
 async def refunded(message: Message, user: UserRecord, payments: PaymentService, texts: Translator) -> None:
