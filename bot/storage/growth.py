@@ -55,8 +55,8 @@ class ReferralRepo(Repo):
     async def counts(self, inviter_id: int) -> ReferralCounts:
         row = await self._one(
             "SELECT (SELECT COUNT(*) FROM users WHERE referred_by = ?1) AS joined,"
-            " (SELECT COUNT(*) FROM ledger WHERE user_id = ?1 AND kind = ?2) AS rewarded,"
-            " (SELECT COALESCE(SUM(delta), 0) FROM ledger WHERE user_id = ?1 AND kind = ?2) AS earned",
+            " COUNT(*) AS rewarded, COALESCE(SUM(delta), 0) AS earned"
+            " FROM ledger WHERE user_id = ?1 AND kind = ?2",
             (inviter_id, LedgerKind.REFERRAL),
         )
         assert row is not None

@@ -778,6 +778,15 @@ def send_units() -> list[asyncio.Task[Any]]:
     ]
 
 
+async def a_finished_picture(make_app: Any, fake_telegram: Any, fake_kie: Any) -> tuple[Any, str]:
+    """An app with one /image that Kie has finished (not yet reported back): its Kie task id."""
+    app = await make_app()
+    await send(app, fake_telegram, "/image a lighthouse")
+    task_id = next(iter(fake_kie.tasks))
+    fake_kie.complete(task_id)
+    return app, task_id
+
+
 async def test_send_out_to_telegram_at_a_hard_stop_is_waited_for_and_recorded(
     make_app, fake_telegram, fake_kie, caplog
 ):
@@ -785,10 +794,7 @@ async def test_send_out_to_telegram_at_a_hard_stop_is_waited_for_and_recorded(
     # cut off the photo's request after Telegram had posted it, the unit died with an unretrieved
     # TelegramNetworkError, and after the restart the photo came again.
     caplog.set_level(logging.INFO)
-    app = await make_app()
-    await send(app, fake_telegram, "/image a lighthouse")
-    task_id = next(iter(fake_kie.tasks))
-    fake_kie.complete(task_id)
+    app, task_id = await a_finished_picture(make_app, fake_telegram, fake_kie)
     reply = fake_telegram.hold_answer("sendPhoto")  # Telegram posts the photo; its reply is slow
     assert await fake_kie.send_callback(task_id) == 200
     await fake_telegram.wait_for("sendPhoto")
@@ -815,10 +821,7 @@ async def test_send_waiting_out_a_429_at_a_hard_stop_is_cancelled_not_sent_after
     # A unit asleep in the 429 retry outlived the shutdown: it woke after the session was closed,
     # aiogram opened a new one, and the photo went out behind the closed database's back.
     caplog.set_level(logging.INFO)
-    app = await make_app()
-    await send(app, fake_telegram, "/image a lighthouse")
-    task_id = next(iter(fake_kie.tasks))
-    fake_kie.complete(task_id)
+    app, task_id = await a_finished_picture(make_app, fake_telegram, fake_kie)
     fake_telegram.fail_next_flood("sendPhoto", retry_after=30)
     assert await fake_kie.send_callback(task_id) == 200
     await wait_until(lambda: "flood control" in caplog.text)  # the unit sleeps before its retry
