@@ -11,9 +11,8 @@ from aiogram.types import Message
 from bot.catalog import Catalog, CatalogModel, Kind
 from bot.services.billing.credits import CreditService
 from bot.storage import UserRecord
+from bot.telegram.files import ICONS
 from bot.telegram.i18n import Markup, Translator
-
-_ICONS = {Kind.IMAGE: "🖼", Kind.VIDEO: "🎬", Kind.SONG: "🎵"}
 
 
 def _extras(texts: Translator, language: str, model: CatalogModel) -> Markup:
@@ -33,7 +32,7 @@ def price_list(texts: Translator, language: str, catalog: Catalog) -> Markup:
     sections = []
     for kind in Kind:
         default = catalog.default_for(kind)
-        lines = [texts("prices_section", language, icon=_ICONS[kind], kind=kind.value)]
+        lines = [texts("prices_section", language, icon=ICONS[kind.media], kind=kind.value)]
         for model in catalog.of_kind(kind):
             commands = f"/{kind.value}, /{model.command}" if model is default else f"/{model.command}"
             extras = _extras(texts, language, model)
