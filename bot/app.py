@@ -28,6 +28,7 @@ from bot.services.billing.promos import PromoService
 from bot.services.billing.referrals import ReferralService
 from bot.services.generation.delivery import DeliveryService
 from bot.services.generation.monitor import TaskMonitor
+from bot.services.generation.pictures import Pictures
 from bot.services.generation.requests import GenerationService, check_catalog
 from bot.services.generation.settlement import Settlement
 from bot.services.generation.submitter import KieSubmitter
@@ -55,6 +56,7 @@ from bot.telegram.middlewares import (
 )
 from bot.telegram.notices import TelegramNoticeSender
 from bot.telegram.payments import TelegramStarsRefunder
+from bot.telegram.pictures import TelegramPictureSource
 from bot.telegram.progress import TelegramProgress
 from bot.web.app import READINESS, CallbackView, create_web_app
 from kie import KieClient
@@ -156,6 +158,7 @@ class Application:
             attempts=self.tuning.submit_attempts,
             backoff_initial=self.tuning.submit_backoff,
         )
+        limit = settings.requests.picture_limit
         self.generation = GenerationService(
             self.db,
             self.catalog,
@@ -165,6 +168,8 @@ class Application:
             self.notifier,
             callback_base=settings.web.public_base,
             poll_interval=settings.kie.poll_interval,
+            pictures=Pictures(TelegramPictureSource(self.bot, limit=limit), self.kie),
+            picture_limit=limit,
             group_daily_credits=settings.telegram.group_daily_credits,
             clock=clock,
         )

@@ -105,6 +105,17 @@ class BillingSettings(_Env):
     catalog_path: Path | None = None
 
 
+class RequestSettings(_Env):
+    # A request priced above this many credits waits for one tap to confirm (0: never asks).
+    confirm_above: int = Field(30, ge=0, le=1_000_000)
+    # Largest picture a request may start from; the Bot API hands bots files up to 20 MB.
+    picture_max_mb: int = Field(10, gt=0, le=20)
+
+    @property
+    def picture_limit(self) -> int:
+        return self.picture_max_mb * 1024 * 1024
+
+
 class StorageSettings(_Env):
     database_path: Path = Path("data/bot.sqlite3")
 
@@ -114,6 +125,7 @@ class Settings(BaseModel):
     kie: KieSettings
     web: WebSettings
     billing: BillingSettings
+    requests: RequestSettings
     storage: StorageSettings
 
     _concerns: ClassVar[dict[str, type[_Env]]] = {
@@ -121,6 +133,7 @@ class Settings(BaseModel):
         "kie": KieSettings,
         "web": WebSettings,
         "billing": BillingSettings,
+        "requests": RequestSettings,
         "storage": StorageSettings,
     }
 
@@ -150,7 +163,7 @@ def required_variables() -> dict[str, str]:
 def load_settings(**env_file: Any) -> Settings:
     """Read every concern; raise one ConfigError naming every bad variable.
 
-    Problems are listed in concern order (telegram, kie, web, billing, storage), then
+    Problems are listed in concern order (telegram, kie, web, billing, requests, storage), then
     in field declaration order, one ``VARIABLE: reason`` line each.
     """
     loaded: dict[str, _Env] = {}

@@ -53,6 +53,33 @@ class OptionProblemError(BotError):
         self.known = known  # the model's options, e.g. "--ar, --res"
 
 
+class PictureNeededError(BotError):
+    """A model that works only from a picture was asked with text alone."""
+
+    def __init__(self, command: str, model: str) -> None:
+        super().__init__(f"/{command} needs a picture")
+        self.command = command
+        self.model = model  # display name
+
+
+class PictureNotTakenError(BotError):
+    """A picture came with a request whose model (and its kind) cannot start from one."""
+
+    def __init__(self, command: str, model: str) -> None:
+        super().__init__(f"/{command} takes no picture")
+        self.command = command
+        self.model = model
+
+
+class PictureTooLargeError(BotError):
+    """The picture is larger than the bot takes (``PICTURE_MAX_MB``); nothing was charged."""
+
+    def __init__(self, limit: int, size: int) -> None:
+        super().__init__(f"picture of {size} bytes, limit {limit}")
+        self.limit = limit  # bytes
+        self.size = size
+
+
 class GroupCapReachedError(BotError):
     """The group has spent its daily credit cap (``GROUP_DAILY_CREDITS``)."""
 

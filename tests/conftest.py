@@ -11,7 +11,15 @@ import pytest
 from aiogram.types import Update
 
 from bot.app import Application, Tuning
-from bot.config import BillingSettings, KieSettings, Settings, StorageSettings, TelegramSettings, WebSettings
+from bot.config import (
+    BillingSettings,
+    KieSettings,
+    RequestSettings,
+    Settings,
+    StorageSettings,
+    TelegramSettings,
+    WebSettings,
+)
 from tests.fakes.kie import FakeKie
 from tests.fakes.telegram import FakeTelegram
 
@@ -53,6 +61,8 @@ def make_settings(tmp_path: Path, telegram: FakeTelegram, kie: FakeKie, **overri
         kie=build(KieSettings, api_key=kie.api_key, api_url=kie.base_url, upload_url=kie.base_url),
         web=build(WebSettings, public_url=f"http://127.0.0.1:{port}", web_host="127.0.0.1", web_port=port),
         billing=build(BillingSettings, starting_credits=10),
+        # Confirmation off unless a test asks: most tests charge and submit in one step.
+        requests=build(RequestSettings, confirm_above=0),
         storage=build(StorageSettings, database_path=tmp_path / "data" / "bot.sqlite3"),
     )
     assert used == set(overrides), f"unknown settings: {set(overrides) - used}"

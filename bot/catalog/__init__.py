@@ -96,6 +96,20 @@ class CatalogOption(BaseModel):
         return (self.key, self.flag) if self.flag else (self.key,)
 
 
+class ImageInput(BaseModel):
+    """How a model takes a picture to start from (an edit, an image-to-video): the Kie
+    input ``field`` gets the picture's URL, in a list unless ``many`` is false."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    field: str = Field(min_length=1, max_length=64)
+    many: bool = True  # ``["https://…"]``; false: the URL as a plain string (Hailuo's image_url)
+    required: bool = False  # the model works only from a picture: never a text-only request
+
+    def value(self, urls: tuple[str, ...]) -> Any:
+        return list(urls) if self.many else urls[0]
+
+
 class CatalogModel(BaseModel):
     model_config = ConfigDict(frozen=True, extra="forbid")
 
@@ -109,6 +123,8 @@ class CatalogModel(BaseModel):
     max_prompt_length: int = Field(gt=0, le=100_000)
     params: dict[str, Any] = Field(default_factory=dict)  # fixed inputs, sent as they are
     options: dict[str, CatalogOption] = Field(default_factory=dict)
+    image: ImageInput | None = None  # takes a picture (a photo, or a result to animate)
+    with_photo: str | None = None  # the model a request with a photo switches to
 
     @field_validator("command")
     @classmethod
@@ -148,6 +164,10 @@ class CatalogModel(BaseModel):
             if names & set(option.names):
                 raise ValueError(f"options.{option.key}: name {option.flag or option.key!r} is used twice")
             names.update(option.names)
+        if self.image is not None and (self.image.field in fixed or self.image.field in self.options):
+            raise ValueError(f"image.field {self.image.field!r} is also a param, an option or the prompt")
+        if self.image is not None and self.with_photo is not None:
+            raise ValueError("a model that takes a picture itself needs no with_photo")
         return self
 
     def option_named(self, name: str) -> CatalogOption | None:
@@ -180,6 +200,22 @@ class CatalogModel(BaseModel):
     def inputs(self, choices: Mapping[str, str]) -> dict[str, Any]:
         """What is sent to Kie next to the prompt: the fixed params and the typed choices."""
         return {**self.params, **{key: option.value_of(choices[key]) for key, option in self.options.items()}}
+
+    def with_image(self, inputs: Mapping[str, Any], urls: tuple[str, ...]) -> dict[str, Any]:
+        """``inputs`` plus the picture's URL in the model's image field."""
+        if self.image is None:
+            raise ValueError(f"{self.name} takes no picture")
+        return {**inputs, self.image.field: self.image.value(urls)}
+
+    def carry(self, choices: Mapping[str, str]) -> dict[str, str]:
+        """Choices made for another model, kept where this model has the same option and
+        choice (a photo switches /image to its edit model: the aspect ratio stays)."""
+        kept = {
+            key: choice
+            for key, choice in choices.items()
+            if key in self.options and choice in self.options[key].choices
+        }
+        return self.resolve(kept)
 
     @property
     def price_range(self) -> tuple[int, int]:
@@ -229,11 +265,21 @@ class Catalog(BaseModel):
                 raise ValueError(f"defaults.{kind} names unknown model {key!r}")
             if model.kind is not kind:
                 raise ValueError(f"defaults.{kind} names {key!r}, which makes {model.kind}s")
+            if model.image is not None and model.image.required:
+                raise ValueError(f"defaults.{kind} names {key!r}, which works only from a picture")
         seen: dict[str, str] = {}
         for model in self.models.values():
             if model.command in seen:
                 raise ValueError(f"models.{model.key}.command /{model.command} is also models.{seen[model.command]}'s")
             seen[model.command] = model.key
+            if model.with_photo is not None:
+                target = self.models.get(model.with_photo)
+                if target is None:
+                    raise ValueError(f"models.{model.key}.with_photo names unknown model {model.with_photo!r}")
+                if target.kind is not model.kind or target.image is None:
+                    raise ValueError(
+                        f"models.{model.key}.with_photo: {model.with_photo!r} must make {model.kind}s from a picture"
+                    )
         return self
 
     def default_for(self, kind: Kind) -> CatalogModel:
@@ -248,6 +294,13 @@ class Catalog(BaseModel):
         if command in {kind.value for kind in Kind}:
             return self.default_for(Kind(command))
         return next((m for m in self.models.values() if m.command == command), None)
+
+    def for_photo(self, model: CatalogModel) -> CatalogModel | None:
+        """The model a request for ``model`` runs when it starts from a picture: the model
+        itself if it takes one, its ``with_photo`` model, or None (no picture possible)."""
+        if model.image is not None:
+            return model
+        return self.models[model.with_photo] if model.with_photo is not None else None
 
     @property
     def commands(self) -> list[str]:
@@ -298,6 +351,7 @@ __all__ = [
     "CatalogModel",
     "CatalogOption",
     "CreditPack",
+    "ImageInput",
     "Kind",
     "OptionError",
     "load_catalog",

@@ -107,6 +107,20 @@ class FileSender(Protocol):
         ...
 
 
+# -- pictures a request starts from ---------------------------------------------------------
+
+
+class PictureUnavailableError(Exception):
+    """The picture cannot be had any more (deleted, too large for the Bot API to hand out)."""
+
+
+class PictureSource(Protocol):
+    async def fetch(self, file_id: str, directory: Path) -> LocalFile:
+        """Download a chat's file (by its Telegram id) into ``directory``; raises
+        PictureUnavailableError, or another error for a passing failure."""
+        ...
+
+
 # -- broadcasts ----------------------------------------------------------------------------
 
 

@@ -106,6 +106,12 @@ class TaskRecord(_Record):
     finished_at: float | None
     options: dict[str, Any] = field(default_factory=dict)
     language: str = "en"  # the requester's, fixed at the request
+    input_file_id: str | None = None  # a picture to start from, as Telegram knows it
+    input_url: str | None = None  # or as a URL Kie can read (tried first)
+
+    @property
+    def has_picture(self) -> bool:
+        return self.input_file_id is not None or self.input_url is not None
 
     _convert = {"state": TaskState, "options": json.loads, "kind": Kind, "family": Family}
 

@@ -168,15 +168,19 @@ class TaskRepo(Repo):
         callback_token: str,
         language: str,
         now: float,
+        input_file_id: str | None = None,
+        input_url: str | None = None,
     ) -> TaskRecord:
         row = await self._one(
             "INSERT INTO tasks (user_id, chat_id, thread_id, request_message_id, kind, model_key,"
-            " family, prompt, options, price, state, callback_token, language, created_at, updated_at)"
-            " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"
+            " family, prompt, options, price, state, callback_token, language, created_at, updated_at,"
+            " input_file_id, input_url)"
+            " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"
             " ON CONFLICT (chat_id, request_message_id) DO NOTHING RETURNING *",
             (
                 user_id, chat_id, thread_id, request_message_id, kind, model_key, family, prompt,
                 json.dumps(options), price, TaskState.PENDING, callback_token, language, now, now,
+                input_file_id, input_url,
             ),
         )  # fmt: skip
         if row is None:

@@ -14,6 +14,9 @@ from bot.errors import (
     NoSuchPackError,
     OptionProblemError,
     PaymentNotFoundError,
+    PictureNeededError,
+    PictureNotTakenError,
+    PictureTooLargeError,
     PromoError,
     PromptMissingError,
     PromptTooLongError,
@@ -36,6 +39,13 @@ def refusal_text(texts: Translator, language: str, error: BotError) -> Markup | 
             return texts("prompt_missing", language, command=error.command, example=example, price=error.price)
         case PromptTooLongError():
             return texts("prompt_too_long", language, length=error.length, model=error.model, limit=error.limit)
+        case PictureNeededError():
+            return texts("picture_needed", language, model=error.model, command=error.command)
+        case PictureNotTakenError():
+            return texts("picture_not_taken", language, model=error.model, command=error.command)
+        case PictureTooLargeError():
+            size, limit = file_size(texts, language, error.size), file_size(texts, language, error.limit)
+            return texts("picture_too_large", language, size=size, limit=limit)
         case GroupCapReachedError():
             return texts("group_cap_reached", language, cap=error.cap, price=error.price)
         case OptionProblemError() if error.key is None:

@@ -48,6 +48,9 @@ example_image = a red fox in the snow
 example_video = waves at sunset, drone shot
 example_song = a cheerful song about coffee
 prompt_too_long = That prompt is { $length } characters; { $model } takes at most { $limit }. Please shorten it. Nothing was charged.
+picture_needed = { $model } works from a picture: send a photo with <code>/{ $command } what to change</code> as its caption, or reply to a photo with it. Nothing was charged.
+picture_not_taken = { $model } cannot start from a picture: send <code>/{ $command }</code> with words alone. Nothing was charged.
+picture_too_large = This picture is { $size }; the largest I take is { $limit }. Please send a smaller one. Nothing was charged.
 insufficient = This costs { $price } { $price ->
         [one] credit
        *[other] credits
@@ -115,6 +118,7 @@ reason_unavailable = The generation service is unavailable right now. Please try
 reason_timeout = The generation took too long and was stopped.
 reason_interrupted = The bot restarted before your request could be sent. Please send it again.
 reason_undeliverable = The result could not be delivered to this chat.
+reason_no_picture = The picture this request starts from could not be fetched from Telegram any more.
 reason_operator_refund = The operator stopped this request.
 
 prices =

@@ -27,6 +27,7 @@ class FailureReason(StrEnum):
     TIMEOUT = "timeout"  # no result within KIE_TASK_MAX_AGE
     INTERRUPTED = "interrupted"  # a restart came before Kie had the request
     UNDELIVERABLE = "undeliverable"  # the result could not be sent to the chat
+    NO_PICTURE = "no_picture"  # the picture to start from could not be fetched any more
     OPERATOR_REFUND = "operator_refund"  # an admin's /refund
 
 
@@ -50,6 +51,7 @@ TIMEOUT = Reason(FailureReason.TIMEOUT)
 INTERRUPTED = Reason(FailureReason.INTERRUPTED)
 UNDELIVERABLE = Reason(FailureReason.UNDELIVERABLE)
 UNAVAILABLE = Reason(FailureReason.UNAVAILABLE)
+NO_PICTURE = Reason(FailureReason.NO_PICTURE)
 OPERATOR_REFUND = Reason(FailureReason.OPERATOR_REFUND)
 
 

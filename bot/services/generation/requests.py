@@ -11,7 +11,7 @@ from __future__ import annotations
 import logging
 import secrets
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
@@ -23,17 +23,21 @@ from bot.domain import LedgerKind
 from bot.errors import (
     GroupCapReachedError,
     OptionProblemError,
+    PictureNeededError,
+    PictureNotTakenError,
+    PictureTooLargeError,
     PromptMissingError,
     PromptTooLongError,
     UnknownModelError,
 )
 from bot.services.generation.monitor import TaskMonitor
-from bot.services.generation.reasons import UNAVAILABLE, for_kie_error
+from bot.services.generation.pictures import Pictures
+from bot.services.generation.reasons import NO_PICTURE, UNAVAILABLE, for_kie_error
 from bot.services.generation.request_text import RequestText, parse_request
 from bot.services.generation.settlement import Settlement
 from bot.services.generation.submitter import KieSubmitter
 from bot.services.messaging.notifier import Notifier
-from bot.services.ports import ProgressStage
+from bot.services.ports import PictureUnavailableError, ProgressStage
 from bot.storage import Database, TaskRecord, ledger_key
 from kie import Family, KieError, MarketTaskRequest, SunoTaskRequest, TaskRequest, VeoTaskRequest
 
@@ -47,6 +51,16 @@ class ChatRef:
     chat_id: int
     thread_id: int | None = None
     message_id: int | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class Picture:
+    """A picture a request starts from: a chat's file (``file_id``, uploaded to Kie when the
+    request is sent) or a URL Kie can read (its own result); ``size`` in bytes if known."""
+
+    file_id: str | None = None
+    url: str | None = None
+    size: int | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -78,7 +92,7 @@ def utc_day_start(now: float) -> float:
     return day.timestamp()
 
 
-def build_request(model: CatalogModel, prompt: str, callback_url: str, params: dict[str, Any]) -> TaskRequest:
+def build_request(model: CatalogModel, prompt: str, callback_url: str, params: Mapping[str, Any]) -> TaskRequest:
     """Kie's request for ``model`` with ``params`` (fixed params and typed option choices)."""
     params = dict(params)
     if model.family is Family.MARKET:
@@ -94,6 +108,9 @@ def check_catalog(catalog: Catalog) -> None:
     for model in catalog.models.values():
         try:
             build_request(model, "check", "https://example.invalid/callback", model.inputs(model.resolve()))
+            if model.image is not None:
+                inputs = model.with_image(model.inputs(model.resolve()), ("https://example.invalid/picture.png",))
+                build_request(model, "check", "https://example.invalid/callback", inputs)
             for option in model.options.values():
                 for choice in option.choices:
                     chosen = model.resolve({option.key: choice})
@@ -118,6 +135,8 @@ class GenerationService:
         *,
         callback_base: str,
         poll_interval: float,
+        pictures: Pictures | None = None,
+        picture_limit: int = 10 * 1024 * 1024,
         group_daily_credits: int | None = None,
         clock: Callable[[], float] = time.time,
     ) -> None:
@@ -129,6 +148,8 @@ class GenerationService:
         self._notifier = notifier
         self._callback_base = callback_base
         self._poll_interval = poll_interval
+        self._pictures = pictures
+        self._picture_limit = picture_limit
         self._group_cap = group_daily_credits
         self._clock = clock
 
@@ -136,13 +157,20 @@ class GenerationService:
         return f"{self._callback_base}/kie/callback/{task.callback_token}"
 
     async def request(
-        self, *, user_id: int, language: str, command: str, args: str | None, chat: ChatRef, in_group: bool
+        self,
+        *,
+        user_id: int,
+        language: str,
+        command: str,
+        args: str | None,
+        chat: ChatRef,
+        in_group: bool,
+        picture: Picture | None = None,
     ) -> Started:
-        """The whole request: a model command with its text. Raises a ``BotError`` (nothing
-        charged) when it cannot start; ``DuplicateRequestError`` for an update seen before."""
-        model = self._catalog.by_command(command)
-        if model is None:
-            raise UnknownModelError(command)
+        """The whole request: a model command with its text (and maybe a picture). Raises a
+        ``BotError`` (nothing charged) when it cannot start; ``DuplicateRequestError`` for an
+        update seen before."""
+        model = self.model_for(command, picture)
         try:
             request = parse_request(args, self._catalog.option_names)
             choices = model.resolve(request.options)
@@ -152,7 +180,13 @@ class GenerationService:
         if not request.prompt:
             raise PromptMissingError(command=command.lower(), kind=model.kind.value, price=price)
         started = await self.start(
-            user_id=user_id, language=language, model=model, request=request, chat=chat, in_group=in_group
+            user_id=user_id,
+            language=language,
+            model=model,
+            request=request,
+            chat=chat,
+            in_group=in_group,
+            picture=picture,
         )
         try:
             await self._notifier.progress(
@@ -163,6 +197,23 @@ class GenerationService:
         await self.submit(await self._reload(started.task))
         return started
 
+    def model_for(self, command: str, picture: Picture | None) -> CatalogModel:
+        """The model a command runs: with a picture, the one of its kind that takes it
+        (``with_photo``). Raises a ``BotError`` for a command or picture that cannot be."""
+        model = self._catalog.by_command(command)
+        if model is None:
+            raise UnknownModelError(command)
+        if picture is None:
+            if model.image is not None and model.image.required:
+                raise PictureNeededError(command=command.lower(), model=model.name)
+            return model
+        taking = self._catalog.for_photo(model)
+        if taking is None:
+            raise PictureNotTakenError(command=command.lower(), model=model.name)
+        if picture.size is not None and picture.size > self._picture_limit:
+            raise PictureTooLargeError(limit=self._picture_limit, size=picture.size)
+        return taking
+
     async def start(
         self,
         *,
@@ -172,6 +223,7 @@ class GenerationService:
         request: RequestText,
         chat: ChatRef,
         in_group: bool = False,
+        picture: Picture | None = None,
     ) -> Started:
         """Validate and charge. Raises a BotError or OptionError (nothing charged) when it cannot start."""
         prompt = request.prompt
@@ -202,6 +254,8 @@ class GenerationService:
                 callback_token=secrets.token_urlsafe(24),
                 language=language,
                 now=now,
+                input_file_id=picture.file_id if picture else None,
+                input_url=picture.url if picture else None,
             )
             # Raises InsufficientCreditsError, which rolls the task row back with it.
             outcome = await repo.ledger.apply(
@@ -234,7 +288,19 @@ class GenerationService:
 
     async def _submit(self, task: TaskRecord) -> None:
         model = self._catalog.models[task.model_key]
-        request = build_request(model, task.prompt, self.callback_url(task), task.options)
+        inputs = task.options
+        if task.has_picture:
+            try:
+                inputs = model.with_image(inputs, (await self._picture_url(task),))
+            except PictureUnavailableError as exc:
+                log.warning("task %d: its picture cannot be fetched: %s", task.id, exc)
+                await self._settlement.fail(task, NO_PICTURE)
+                return
+            except KieError as exc:
+                log.warning("task %d: Kie refused the picture: %s", task.id, exc)
+                await self._settlement.fail(task, for_kie_error(exc))
+                return
+        request = build_request(model, task.prompt, self.callback_url(task), inputs)
 
         async def queued() -> None:
             # Refunded by an operator while queued? Then its outcome stays (the notifier checks).
@@ -260,6 +326,11 @@ class GenerationService:
         async with self._db.transaction() as repo:
             await repo.tasks.mark_running(task.id, check_at=now + self._poll_interval, now=now)
         self._monitor.wake()
+
+    async def _picture_url(self, task: TaskRecord) -> str:
+        if self._pictures is None:
+            raise PictureUnavailableError("this bot has no picture source")
+        return await self._pictures.url_for(task)
 
     async def _reload(self, task: TaskRecord) -> TaskRecord:
         async with self._db.read() as repo:
