@@ -29,6 +29,7 @@ from bot.services.billing.referrals import ReferralService
 from bot.services.generation.delivery import DeliveryService
 from bot.services.generation.monitor import TaskMonitor
 from bot.services.generation.pictures import Pictures
+from bot.services.generation.preferences import Preferences
 from bot.services.generation.requests import GenerationService, check_catalog
 from bot.services.generation.settlement import Settlement
 from bot.services.generation.submitter import KieSubmitter
@@ -159,6 +160,7 @@ class Application:
             backoff_initial=self.tuning.submit_backoff,
         )
         limit = settings.requests.picture_limit
+        self.preferences = Preferences(self.db, self.catalog, clock=clock)
         self.generation = GenerationService(
             self.db,
             self.catalog,
@@ -171,6 +173,8 @@ class Application:
             pictures=Pictures(TelegramPictureSource(self.bot, limit=limit), self.kie),
             picture_limit=limit,
             group_daily_credits=settings.telegram.group_daily_credits,
+            preferences=self.preferences,
+            confirm_above=settings.requests.confirm_above,
             clock=clock,
         )
         self.admin = AdminService(
@@ -219,6 +223,7 @@ class Application:
         dp = Dispatcher(
             credits=self.credits,
             generation=self.generation,
+            preferences=self.preferences,
             catalog=self.catalog,
             texts=self.texts,
             admin=self.admin,

@@ -156,3 +156,56 @@ class PromoError(BotError):
         self.key = key
         # A typed code is quoted back: keep the reply short whatever was typed.
         self.values = {k: v[:40] + "…" if isinstance(v, str) and len(v) > 40 else v for k, v in values.items()}
+
+
+# -- settings and confirmation ----------------------------------------------------------------
+
+
+class SettingUnavailableError(BotError):
+    """A /settings button names a model, option or choice the catalog (or the user's current
+    model) does not have: an old screen or a forged button. Nothing was changed."""
+
+    def __init__(self, kind: str, what: str) -> None:
+        super().__init__(f"{kind}: {what} cannot be chosen")
+        self.kind = kind
+        self.what = what
+
+
+class ConfirmationNeededError(BotError):
+    """The request costs more than ``CONFIRM_ABOVE``: nothing was charged; it waits as
+    confirmation ``confirmation_id`` for one tap (the Telegram layer shows the buttons)."""
+
+    def __init__(self, confirmation_id: int, price: int, model: str, kind: str, balance: int, minutes: int) -> None:
+        super().__init__(f"confirmation {confirmation_id}: {price} credits for {model}")
+        self.confirmation_id = confirmation_id
+        self.price = price
+        self.model = model  # display name
+        self.kind = kind
+        self.balance = balance
+        self.minutes = minutes  # how long the buttons work
+
+
+class ConfirmationExpiredError(BotError):
+    """Confirm pressed after the confirmation expired: nothing was charged."""
+
+    def __init__(self, confirmation_id: int) -> None:
+        super().__init__(f"confirmation {confirmation_id} expired")
+        self.confirmation_id = confirmation_id
+
+
+class ConfirmationClosedError(BotError):
+    """Confirm or Cancel pressed on a confirmation already confirmed or cancelled (a second
+    tap, a redelivered update), or one the bot does not know: nothing more happens."""
+
+    def __init__(self, confirmation_id: int, state: str | None) -> None:
+        super().__init__(f"confirmation {confirmation_id} is {state or 'unknown'}")
+        self.confirmation_id = confirmation_id
+        self.state = state  # "confirmed", "cancelled", or None (unknown)
+
+
+class NotYourConfirmationError(BotError):
+    """Someone other than the requester pressed Confirm or Cancel (in a group)."""
+
+    def __init__(self, confirmation_id: int) -> None:
+        super().__init__(f"confirmation {confirmation_id} belongs to someone else")
+        self.confirmation_id = confirmation_id

@@ -13,9 +13,11 @@ from bot.domain import DeliveryMethod, Kind, LedgerKind, MediaKind
 from bot.errors import DuplicateRequestError, InsufficientCreditsError, UnknownUserError
 from bot.storage.admin_queries import AdminRepo
 from bot.storage.base import Repo
+from bot.storage.confirmations import ConfirmationRepo
 from bot.storage.growth import PaymentStatsRepo, PromoRepo, ReferralRepo
 from bot.storage.messaging import InboxRepo, OutboxRepo
 from bot.storage.payments import PaymentRepo
+from bot.storage.preferences import PreferenceRepo
 from bot.storage.records import (
     OPEN_TASK_STATES,
     DeliveryRecord,
@@ -348,3 +350,5 @@ class Repositories:
         self.payment_stats = PaymentStatsRepo(conn)
         self.referrals = ReferralRepo(conn)
         self.promos = PromoRepo(conn)
+        self.preferences = PreferenceRepo(conn)
+        self.confirmations = ConfirmationRepo(conn)

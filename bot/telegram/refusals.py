@@ -9,9 +9,13 @@ from aiogram.types import InlineKeyboardMarkup
 from bot.errors import (
     AlreadyRefundedError,
     BotError,
+    ConfirmationClosedError,
+    ConfirmationExpiredError,
+    ConfirmationNeededError,
     GroupCapReachedError,
     InsufficientCreditsError,
     NoSuchPackError,
+    NotYourConfirmationError,
     OptionProblemError,
     PaymentNotFoundError,
     PictureNeededError,
@@ -21,9 +25,11 @@ from bot.errors import (
     PromptMissingError,
     PromptTooLongError,
     RefundRefusedError,
+    SettingUnavailableError,
 )
 from bot.services.operators.admin import AdminError
 from bot.services.operators.backup import BackupTooLarge
+from bot.telegram.confirmations import confirm_keyboard
 from bot.telegram.i18n import Markup, Translator
 from bot.telegram.payments import buy_button
 from bot.telegram.wording import file_size
@@ -81,14 +87,37 @@ def refusal_text(texts: Translator, language: str, error: BotError) -> Markup | 
             )
         case RefundRefusedError():
             return texts("admin_refundstars_refused", language, charge_id=error.charge_id, detail=error.detail)
-        case NoSuchPackError():
+        case NoSuchPackError() | SettingUnavailableError():
             return texts("button_stale", language)
+        case ConfirmationNeededError():
+            return texts(
+                "confirm_ask",
+                language,
+                kind=error.kind,
+                model=error.model,
+                price=error.price,
+                balance=error.balance,
+                minutes=error.minutes,
+            )
+        case ConfirmationExpiredError():
+            return texts("confirm_expired", language)
+        case ConfirmationClosedError() if error.state == "confirmed":
+            return texts("confirm_already_confirmed", language)
+        case ConfirmationClosedError() if error.state == "cancelled":
+            return texts("confirm_already_cancelled", language)
+        case ConfirmationClosedError():
+            return texts("button_stale", language)
+        case NotYourConfirmationError():
+            return texts("confirm_not_yours", language)
         case _:
             return None
 
 
 def refusal_markup(texts: Translator, language: str, error: BotError) -> InlineKeyboardMarkup | None:
-    """Buttons that go with the answer: where credits are short, the way to buy more."""
+    """Buttons that go with the answer: where credits are short, the way to buy more; for a
+    request above CONFIRM_ABOVE, Confirm and Cancel."""
     if isinstance(error, InsufficientCreditsError):
         return buy_button(texts, language)
+    if isinstance(error, ConfirmationNeededError):
+        return confirm_keyboard(texts, language, error.confirmation_id, error.price)
     return None

@@ -24,6 +24,7 @@ usage =
     /image <i>prompt</i> — a picture (from { $image_price } cr)
     /video <i>prompt</i> — a short video (from { $video_price } cr)
     /song <i>prompt</i> — a song, usually two versions ({ $song_price } cr)
+    /settings — your model and options for /image, /video, /song
     /prices — every model, its own command and its options
     /balance — your credits
     /invite — your invite link
@@ -101,6 +102,7 @@ status_failed =
 menu_image = A picture from a prompt
 menu_video = A short video from a prompt
 menu_song = A song from a prompt
+menu_settings = Your model and options per kind
 menu_prices = Models, options and prices
 menu_balance = Your credits
 menu_buy = Buy credits with Telegram Stars
@@ -126,7 +128,7 @@ prices =
 
     { $list }
 
-    Options go after the prompt, e.g. <code>/kling waves at sunset --ar 9:16 --dur 10</code>; without them you get the first choice at the listed price. Nothing is charged for a failed generation.
+    Options go after the prompt, e.g. <code>/kling waves at sunset --ar 9:16 --dur 10</code>; without them you get your /settings (else the first choice, at the listed price). Nothing is charged for a failed generation.
     Your balance: <b>{ $balance }</b> { $balance ->
         [one] credit
        *[other] credits
@@ -146,6 +148,83 @@ option_label = { $key ->
     }
 prices_line = { $commands } — { $name }: <b>{ $price }</b>
 prices_line_extras = { $commands } — { $name }: <b>{ $price }</b> ({ $extras })
+
+# --- /settings (a model and option choices per kind) and confirmation above CONFIRM_ABOVE.
+# Button labels and button answers are plain text: no HTML there.
+
+settings_kinds = ⚙️ <b>Settings</b>: what /image, /video and /song make, and with which options. Options you type after the prompt still win for that request. Choose a kind:
+settings_kind_button = { $kind ->
+        [image] 🖼 Pictures
+        [video] 🎬 Videos
+       *[song] 🎵 Songs
+    }
+settings_screen =
+    ⚙️ <b>{ $kind ->
+        [image] Pictures
+        [video] Videos
+       *[song] Songs
+    }</b>: /{ $kind } makes them with <b>{ $model }</b>
+    { $options }
+    { $photo }
+    Price: <b>{ $price }</b> { $price ->
+        [one] credit
+       *[other] credits
+    } a request.
+settings_option_line = • { $label }: <b>{ $choice }</b>
+settings_no_options = This model has no options.
+settings_photo = 📷 With a photo: { $model }
+settings_no_photo = 📷 This model cannot start from a photo.
+settings_model_button = 🤖 Model: { $model }
+settings_option_button = { $label }: { $choice }
+settings_reset_button = ↩️ Reset to defaults
+settings_back_button = ⬅️ Back
+settings_reset_done = Back to the defaults.
+settings_not_yours = These are someone else's settings: send /settings for your own.
+settings_models =
+    Choose the model for { $kind ->
+        [image] pictures
+        [video] videos
+       *[song] songs
+    }; prices are with your current options.
+    📷 also works from a photo: send it with the command as its caption, or reply to it.
+settings_model_choice = { $model } — { $price } { $price ->
+        [one] credit
+       *[other] credits
+    }
+settings_choices = { $label } for { $model }:
+settings_choice = { $choice ->
+        [true] yes
+        [false] no
+        [auto] auto
+        [basic] basic
+        [medium] medium
+        [high] high
+       *[other] { $choice }
+    }
+settings_choice_extra = { $choice } (+{ $extra })
+
+confirm_ask = 💳 This { $kind ->
+        [image] picture
+        [video] video
+       *[song] song
+    } from { $model } costs <b>{ $price }</b> { $price ->
+        [one] credit
+       *[other] credits
+    } (you have { $balance }). Nothing is charged until you confirm; the buttons work for { $minutes } { $minutes ->
+        [one] minute
+       *[other] minutes
+    }.
+confirm_button = ✅ Confirm — { $price } { $price ->
+        [one] credit
+       *[other] credits
+    }
+confirm_cancel_button = ✖️ Cancel
+confirm_cancelled = ✖️ Cancelled. Nothing was charged.
+confirm_expired = This request has expired: please send it again. Nothing was charged.
+confirm_expired_text = ⌛ This request has expired; nothing was charged. Send it again if you still want it.
+confirm_already_confirmed = This request is already confirmed.
+confirm_already_cancelled = This request was cancelled. Send it again if you want it.
+confirm_not_yours = Only the person who sent this request can confirm or cancel it.
 
 language_choose = Choose the language I speak to you in:
 language_set = Done: I'll speak English from now on.

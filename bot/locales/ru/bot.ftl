@@ -38,6 +38,7 @@ usage =
         [few] кредита
        *[many] кредитов
     })
+    /settings — ваша модель и параметры для /image, /video, /song
     /prices — все модели, их команды и параметры
     /balance — ваши кредиты
     /invite — ваша ссылка-приглашение
@@ -126,6 +127,7 @@ status_failed =
 menu_image = Картинка по описанию
 menu_video = Короткое видео по описанию
 menu_song = Песня по описанию
+menu_settings = Ваша модель и параметры по видам
 menu_prices = Модели, параметры и цены
 menu_balance = Ваши кредиты
 menu_buy = Купить кредиты за звёзды Telegram
@@ -151,7 +153,7 @@ prices =
 
     { $list }
 
-    Параметры пишутся после описания, например: <code>/kling волны на закате --ar 9:16 --dur 10</code>; без них берётся первый вариант по указанной цене. За неудачную генерацию ничего не списывается.
+    Параметры пишутся после описания, например: <code>/kling волны на закате --ar 9:16 --dur 10</code>; без них берутся ваши /settings (а если их нет — первый вариант по указанной цене). За неудачную генерацию ничего не списывается.
     Ваш баланс: <b>{ $balance }</b> { $balance ->
         [one] кредит
         [few] кредита
@@ -172,6 +174,88 @@ option_label = { $key ->
     }
 prices_line = { $commands } — { $name }: <b>{ $price }</b>
 prices_line_extras = { $commands } — { $name }: <b>{ $price }</b> ({ $extras })
+
+# --- /settings (модель и параметры по видам) и подтверждение дороже CONFIRM_ABOVE.
+# Надписи на кнопках и ответы на нажатия — простой текст, без HTML.
+
+settings_kinds = ⚙️ <b>Настройки</b>: что делают /image, /video и /song и с какими параметрами. Параметры, написанные после описания, всё равно главнее для этого запроса. Выберите вид:
+settings_kind_button = { $kind ->
+        [image] 🖼 Картинки
+        [video] 🎬 Видео
+       *[song] 🎵 Песни
+    }
+settings_screen =
+    ⚙️ <b>{ $kind ->
+        [image] Картинки
+        [video] Видео
+       *[song] Песни
+    }</b>: /{ $kind } делает их моделью <b>{ $model }</b>
+    { $options }
+    { $photo }
+    Цена: <b>{ $price }</b> { $price ->
+        [one] кредит
+        [few] кредита
+       *[many] кредитов
+    } за запрос.
+settings_option_line = • { $label }: <b>{ $choice }</b>
+settings_no_options = У этой модели нет параметров.
+settings_photo = 📷 С фото: { $model }
+settings_no_photo = 📷 Эта модель не работает с фото.
+settings_model_button = 🤖 Модель: { $model }
+settings_option_button = { $label }: { $choice }
+settings_reset_button = ↩️ Сбросить настройки
+settings_back_button = ⬅️ Назад
+settings_reset_done = Вернул настройки по умолчанию.
+settings_not_yours = Это чужие настройки: отправьте /settings, чтобы открыть свои.
+settings_models =
+    Выберите модель для { $kind ->
+        [image] картинок
+        [video] видео
+       *[song] песен
+    }; цены — с вашими текущими параметрами.
+    📷 — работает и с фото: пришлите его с командой в подписи или ответьте командой на фото.
+settings_model_choice = { $model } — { $price } { $price ->
+        [one] кредит
+        [few] кредита
+       *[many] кредитов
+    }
+settings_choices = { $label } для { $model }:
+settings_choice = { $choice ->
+        [true] да
+        [false] нет
+        [auto] авто
+        [basic] базовое
+        [medium] среднее
+        [high] высокое
+       *[other] { $choice }
+    }
+settings_choice_extra = { $choice } (+{ $extra })
+
+confirm_ask = 💳 { $kind ->
+        [image] Эта картинка
+        [video] Это видео
+       *[song] Эта песня
+    } от { $model } стоит <b>{ $price }</b> { $price ->
+        [one] кредит
+        [few] кредита
+       *[many] кредитов
+    } (у вас { $balance }). Ничего не списывается, пока вы не подтвердите; кнопки работают { $minutes } { $minutes ->
+        [one] минуту
+        [few] минуты
+       *[many] минут
+    }.
+confirm_button = ✅ Подтвердить — { $price } { $price ->
+        [one] кредит
+        [few] кредита
+       *[many] кредитов
+    }
+confirm_cancel_button = ✖️ Отменить
+confirm_cancelled = ✖️ Отменено. Ничего не списано.
+confirm_expired = Время на подтверждение вышло: отправьте запрос ещё раз. Ничего не списано.
+confirm_expired_text = ⌛ Время на подтверждение вышло, ничего не списано. Отправьте запрос ещё раз, если он ещё нужен.
+confirm_already_confirmed = Этот запрос уже подтверждён.
+confirm_already_cancelled = Этот запрос отменён. Отправьте его ещё раз, если он нужен.
+confirm_not_yours = Подтвердить или отменить запрос может только тот, кто его отправил.
 
 language_choose = Выберите, на каком языке мне с вами говорить:
 language_set = Готово: теперь я говорю с вами по-русски.

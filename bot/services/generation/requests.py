@@ -4,6 +4,11 @@ atomically, show the progress message, submit.
 The debit and the task row are written in one transaction before anything is sent to
 Kie, so a crash at any point leaves either nothing or a task the monitor will settle.
 A request that cannot start raises a typed ``BotError`` and costs nothing.
+
+The model and option choices come from the user's /settings (``Preferences``), then the
+options typed after the prompt. A request priced above ``confirm_above`` is not charged: it
+is kept as a pending confirmation and ``ConfirmationNeededError`` says so; ``confirm``
+charges and starts it later, once, at the price shown (``CONFIRMATION_TTL`` to decide).
 """
 
 from __future__ import annotations
@@ -21,7 +26,12 @@ from pydantic import ValidationError
 from bot.catalog import Catalog, CatalogError, CatalogModel, OptionError
 from bot.domain import LedgerKind
 from bot.errors import (
+    ConfirmationClosedError,
+    ConfirmationExpiredError,
+    ConfirmationNeededError,
     GroupCapReachedError,
+    InsufficientCreditsError,
+    NotYourConfirmationError,
     OptionProblemError,
     PictureNeededError,
     PictureNotTakenError,
@@ -32,16 +42,23 @@ from bot.errors import (
 )
 from bot.services.generation.monitor import TaskMonitor
 from bot.services.generation.pictures import Pictures
+from bot.services.generation.preferences import Preferences
 from bot.services.generation.reasons import NO_PICTURE, UNAVAILABLE, for_kie_error
 from bot.services.generation.request_text import RequestText, parse_request
 from bot.services.generation.settlement import Settlement
 from bot.services.generation.submitter import KieSubmitter
 from bot.services.messaging.notifier import Notifier
 from bot.services.ports import PictureUnavailableError, ProgressStage
-from bot.storage import Database, TaskRecord, ledger_key
+from bot.storage import Database, Repositories, TaskRecord, ledger_key
+from bot.storage.confirmations import ConfirmationState
 from kie import Family, KieError, MarketTaskRequest, SunoTaskRequest, TaskRequest, VeoTaskRequest
 
 log = logging.getLogger(__name__)
+
+# How long a request above CONFIRM_ABOVE waits for its "Confirm" tap; later it must be sent
+# again (prices or the balance may have moved). Rows are dropped a day after they expire.
+CONFIRMATION_TTL = 600.0
+_FORGET_AFTER = 86_400.0
 
 
 @dataclass(frozen=True, slots=True)
@@ -138,6 +155,8 @@ class GenerationService:
         pictures: Pictures | None = None,
         picture_limit: int = 10 * 1024 * 1024,
         group_daily_credits: int | None = None,
+        preferences: Preferences | None = None,
+        confirm_above: int = 0,
         clock: Callable[[], float] = time.time,
     ) -> None:
         self._db = db
@@ -151,6 +170,8 @@ class GenerationService:
         self._pictures = pictures
         self._picture_limit = picture_limit
         self._group_cap = group_daily_credits
+        self._preferences = preferences
+        self._confirm_above = confirm_above  # 0: never ask
         self._clock = clock
 
     def callback_url(self, task: TaskRecord) -> str:
@@ -169,33 +190,58 @@ class GenerationService:
     ) -> Started:
         """The whole request: a model command with its text (and maybe a picture). Raises a
         ``BotError`` (nothing charged) when it cannot start; ``DuplicateRequestError`` for an
-        update seen before."""
-        model = self.model_for(command, picture)
+        update seen before; ``ConfirmationNeededError`` when it waits for a tap on Confirm."""
+        base, saved = await self._saved(user_id, command)
+        model = self._switch(base, command, picture)
+        if model is not base:
+            saved = model.carry(saved)  # the photo model keeps what it shares (an aspect ratio)
         try:
             request = parse_request(args, self._catalog.option_names)
-            choices = model.resolve(request.options)
+            # Saved choices first, typed ones over them (a typed flag replaces the saved key).
+            choices = model.resolve({**saved, **request.options})
         except OptionError as exc:
             raise _option_problem(model, exc) from None
         price = model.price_for(choices)
         if not request.prompt:
             raise PromptMissingError(command=command.lower(), kind=model.kind.value, price=price)
+        resolved = RequestText(prompt=request.prompt, options=choices)
+        if self._confirm_above and price > self._confirm_above:
+            await self._ask(user_id, language, model, resolved, price, chat, in_group, picture)
         started = await self.start(
             user_id=user_id,
             language=language,
             model=model,
-            request=request,
+            request=resolved,
             chat=chat,
             in_group=in_group,
             picture=picture,
         )
+        await self.launch(started)
+        return started
+
+    async def launch(self, started: Started) -> None:
+        """After the charge: the progress line ("queued"), then the submit. Never raises."""
         try:
             await self._notifier.progress(
-                started.task, ProgressStage.QUEUED, model_name=model.name, balance=started.balance
+                started.task, ProgressStage.QUEUED, model_name=started.model.name, balance=started.balance
             )
         except Exception:  # charged already: the request must go on whatever the progress line does
             log.exception("task %d: progress message failed", started.task.id)
         await self.submit(await self._reload(started.task))
-        return started
+
+    async def _saved(self, user_id: int, command: str) -> tuple[CatalogModel, dict[str, str]]:
+        """The model a command runs and the choices it starts from: a kind's command runs
+        the user's saved model of that kind; a model's own command runs that model, with the
+        saved choices only if it is the saved model (see ``Preferences``)."""
+        model = self._catalog.by_command(command)
+        if model is None:
+            raise UnknownModelError(command)
+        if self._preferences is None:
+            return model, model.resolve()
+        if command.casefold() == model.kind.value:
+            setting = await self._preferences.current(user_id, model.kind)
+            return setting.model, setting.choices
+        return model, await self._preferences.choices_for(user_id, model)
 
     def model_for(self, command: str, picture: Picture | None) -> CatalogModel:
         """The model a command runs: with a picture, the one of its kind that takes it
@@ -203,6 +249,9 @@ class GenerationService:
         model = self._catalog.by_command(command)
         if model is None:
             raise UnknownModelError(command)
+        return self._switch(model, command, picture)
+
+    def _switch(self, model: CatalogModel, command: str, picture: Picture | None) -> CatalogModel:
         if picture is None:
             if model.image is not None and model.image.required:
                 raise PictureNeededError(command=command.lower(), model=model.name)
@@ -233,41 +282,182 @@ class GenerationService:
         price = model.price_for(choices)
         now = self._clock()
         async with self._db.transaction() as repo:
-            if in_group and self._group_cap is not None:
-                # In the same transaction as the debit, so two requests cannot both squeeze in.
-                spent = await repo.tasks.spent_in_chat(chat.chat_id, since=utc_day_start(now))
-                if spent + price > self._group_cap:
-                    raise GroupCapReachedError(cap=self._group_cap, spent=spent, price=price)
-            task = await repo.tasks.create(
+            task, balance = await self._charge(
+                repo,
+                user_id=user_id,
+                language=language,
+                model=model,
+                prompt=prompt,
+                choices=choices,
+                price=price,
+                chat=chat,
+                in_group=in_group,
+                picture=picture,
+                now=now,
+            )
+        log.info("task %d: %s for user %d, %d credits", task.id, model.key, user_id, price)
+        return Started(task=task, model=model, price=price, balance=balance)
+
+    async def _charge(
+        self,
+        repo: Repositories,
+        *,
+        user_id: int,
+        language: str,
+        model: CatalogModel,
+        prompt: str,
+        choices: Mapping[str, str],
+        price: int,
+        chat: ChatRef,
+        in_group: bool,
+        picture: Picture | None,
+        now: float,
+    ) -> tuple[TaskRecord, int]:
+        """The task row and its debit, in the caller's transaction. Raises GroupCapReachedError
+        or InsufficientCreditsError (the caller's transaction then rolls everything back)."""
+        if in_group and self._group_cap is not None:
+            # In the same transaction as the debit, so two requests cannot both squeeze in.
+            spent = await repo.tasks.spent_in_chat(chat.chat_id, since=utc_day_start(now))
+            if spent + price > self._group_cap:
+                raise GroupCapReachedError(cap=self._group_cap, spent=spent, price=price)
+        task = await repo.tasks.create(
+            user_id=user_id,
+            chat_id=chat.chat_id,
+            thread_id=chat.thread_id,
+            request_message_id=chat.message_id,
+            kind=model.kind,
+            model_key=model.key,
+            family=model.family.value,
+            prompt=prompt,
+            # What Kie will get, priced now: a catalog edited before the submit
+            # (a restart) cannot change what this user paid for.
+            options=model.inputs(choices),
+            price=price,
+            callback_token=secrets.token_urlsafe(24),
+            language=language,
+            now=now,
+            input_file_id=picture.file_id if picture else None,
+            input_url=picture.url if picture else None,
+        )
+        # Raises InsufficientCreditsError, which rolls the task row back with it.
+        outcome = await repo.ledger.apply(
+            user_id=user_id,
+            delta=-price,
+            kind=LedgerKind.DEBIT,
+            op_key=ledger_key(LedgerKind.DEBIT, task.id),
+            task_id=task.id,
+            now=now,
+        )
+        return task, outcome.balance
+
+    # -- confirmation above CONFIRM_ABOVE ----------------------------------------------------
+
+    async def _ask(
+        self,
+        user_id: int,
+        language: str,
+        model: CatalogModel,
+        request: RequestText,
+        price: int,
+        chat: ChatRef,
+        in_group: bool,
+        picture: Picture | None,
+    ) -> None:
+        """Keep the request uncharged and raise ConfirmationNeededError. What can be refused
+        now is refused now (a prompt too long, too few credits), not after the tap."""
+        if len(request.prompt) > model.max_prompt_length:
+            raise PromptTooLongError(limit=model.max_prompt_length, length=len(request.prompt), model=model.name)
+        now = self._clock()
+        async with self._db.transaction() as repo:
+            balance = await repo.ledger.balance(user_id)
+            if balance < price:
+                raise InsufficientCreditsError(needed=price, balance=balance)
+            await repo.confirmations.forget_before(now - _FORGET_AFTER)
+            pending = await repo.confirmations.create(
                 user_id=user_id,
                 chat_id=chat.chat_id,
                 thread_id=chat.thread_id,
                 request_message_id=chat.message_id,
-                kind=model.kind,
+                in_group=in_group,
                 model_key=model.key,
-                family=model.family.value,
-                prompt=prompt,
-                # What Kie will get, priced now: a catalog edited before the submit
-                # (a restart) cannot change what this user paid for.
-                options=model.inputs(choices),
+                prompt=request.prompt,
+                choices=dict(request.options),
                 price=price,
-                callback_token=secrets.token_urlsafe(24),
-                language=language,
-                now=now,
                 input_file_id=picture.file_id if picture else None,
                 input_url=picture.url if picture else None,
+                language=language,
+                now=now,
+                expires_at=now + CONFIRMATION_TTL,
             )
-            # Raises InsufficientCreditsError, which rolls the task row back with it.
-            outcome = await repo.ledger.apply(
+        log.info("confirmation %d: %s for user %d, %d credits, asked", pending.id, model.key, user_id, price)
+        raise ConfirmationNeededError(
+            pending.id,
+            price=price,
+            model=model.name,
+            kind=model.kind.value,
+            balance=balance,
+            minutes=round(CONFIRMATION_TTL / 60),
+        )
+
+    async def confirm(self, confirmation_id: int, *, user_id: int, status_message_id: int | None = None) -> Started:
+        """Charge a pending confirmation at the price it showed and make its task, taking the
+        confirmation in the same transaction: a second tap, a racing one or a redelivered
+        update finds it taken and starts nothing. ``status_message_id`` (the message with the
+        buttons) becomes the progress message. Then ``launch`` it. Raises NotYourConfirmationError,
+        ConfirmationClosedError, ConfirmationExpiredError, InsufficientCreditsError,
+        GroupCapReachedError; nothing is charged then (and a confirmation refused for
+        credits stays open: the user may top up and tap again)."""
+        now = self._clock()
+        async with self._db.transaction() as repo:
+            pending = await repo.confirmations.get(confirmation_id)
+            if pending is None:
+                raise ConfirmationClosedError(confirmation_id, None)
+            if pending.user_id != user_id:
+                raise NotYourConfirmationError(confirmation_id)
+            if pending.state is not ConfirmationState.PENDING:
+                raise ConfirmationClosedError(confirmation_id, pending.state.value)
+            model = self._catalog.models.get(pending.model_key)
+            # A catalog changed since (a restart) could make Kie get other inputs than those
+            # shown: such a request is asked again, like an expired one.
+            if pending.expires_at <= now or model is None or model.carry(pending.choices) != pending.choices:
+                raise ConfirmationExpiredError(confirmation_id)
+            if not await repo.confirmations.close(confirmation_id, ConfirmationState.CONFIRMED, unexpired_at=now):
+                raise ConfirmationClosedError(confirmation_id, None)
+            picture = (
+                Picture(file_id=pending.input_file_id, url=pending.input_url)
+                if pending.input_file_id or pending.input_url
+                else None
+            )
+            task, balance = await self._charge(
+                repo,
                 user_id=user_id,
-                delta=-price,
-                kind=LedgerKind.DEBIT,
-                op_key=ledger_key(LedgerKind.DEBIT, task.id),
-                task_id=task.id,
+                language=pending.language,
+                model=model,
+                prompt=pending.prompt,
+                choices=pending.choices,
+                price=pending.price,
+                chat=ChatRef(pending.chat_id, pending.thread_id, pending.request_message_id),
+                in_group=pending.in_group,
+                picture=picture,
                 now=now,
             )
-        log.info("task %d: %s for user %d, %d credits", task.id, model.key, user_id, price)
-        return Started(task=task, model=model, price=price, balance=outcome.balance)
+            await repo.confirmations.set_task(confirmation_id, task.id)
+            if status_message_id is not None:
+                await repo.tasks.set_status_message(task.id, status_message_id)
+        log.info("task %d: confirmation %d confirmed, %d credits", task.id, confirmation_id, pending.price)
+        return Started(task=task, model=model, price=pending.price, balance=balance)
+
+    async def cancel_confirmation(self, confirmation_id: int, *, user_id: int) -> None:
+        """The requester says no: nothing was charged and nothing will be. Raises
+        NotYourConfirmationError or ConfirmationClosedError (confirmed or cancelled before)."""
+        async with self._db.transaction() as repo:
+            pending = await repo.confirmations.get(confirmation_id)
+            if pending is None:
+                raise ConfirmationClosedError(confirmation_id, None)
+            if pending.user_id != user_id:
+                raise NotYourConfirmationError(confirmation_id)
+            if not await repo.confirmations.close(confirmation_id, ConfirmationState.CANCELLED):
+                raise ConfirmationClosedError(confirmation_id, pending.state.value)
 
     async def submit(self, task: TaskRecord) -> None:
         """Send the task to Kie; on refusal refund and tell the user. Never raises."""

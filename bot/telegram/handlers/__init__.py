@@ -7,6 +7,7 @@ from bot.telegram.handlers import (
     admin,
     backup,
     balance,
+    confirm,
     errors,
     fallback,
     generate,
@@ -15,6 +16,7 @@ from bot.telegram.handlers import (
     language,
     payments,
     prices,
+    settings,
     start,
     whoami,
 )
@@ -32,6 +34,8 @@ def routers(catalog: Catalog) -> list[Router]:
         growth.setup(),
         prices.setup(),
         language.setup(),
+        settings.setup(),
+        confirm.setup(),
         generate.setup(catalog),
         admin.setup(),  # for non-admins these commands fall through to the fallback
         payments.setup_admin(),  # likewise

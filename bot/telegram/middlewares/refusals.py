@@ -38,9 +38,15 @@ class RefusalsMiddleware(BaseMiddleware):
             if text is None:
                 raise
             log.debug("refused: %s", error)
+            language = user.language if user else "en"
+            markup = refusal_markup(self._texts, language, error)
             if isinstance(event, Message):
-                language = user.language if user else "en"
-                await event.reply(text, reply_markup=refusal_markup(self._texts, language, error))
+                await event.reply(text, reply_markup=markup)
             elif isinstance(event, CallbackQuery):
-                await event.answer(text, show_alert=True)
+                if markup is not None and isinstance(event.message, Message):
+                    # An answer with buttons (buy credits, confirm) cannot be a pop-up.
+                    await event.answer()
+                    await event.message.answer(text, reply_markup=markup)
+                else:
+                    await event.answer(text, show_alert=True)
             return None
