@@ -191,7 +191,7 @@ settings_model_choice = { $model } — { $price } { $price ->
         [one] credit
        *[other] credits
     }
-settings_choices = { $label } for { $model }:
+settings_choices = { $model } — { $label }:
 settings_choice = { $choice ->
         [true] yes
         [false] no

@@ -219,7 +219,7 @@ settings_model_choice = { $model } — { $price } { $price ->
         [few] кредита
        *[many] кредитов
     }
-settings_choices = { $label } для { $model }:
+settings_choices = { $model } — { $label }:
 settings_choice = { $choice ->
         [true] да
         [false] нет
