@@ -187,3 +187,13 @@ async def test_a_russian_speaker_is_asked_in_russian(make_app, fake_telegram, fa
     assert labels == ["✅ Подтвердить — 20 кредитов", "✖️ Отменить"]
     await feed(app, press_update(fake_telegram, asked, 1, user_id=IVAN))
     assert_russian(fake_telegram.calls_of("editMessageText", ok=True)[-1].params["text"])
+
+
+async def test_a_question_survives_a_restart(make_app, fake_telegram, fake_kie):
+    first = await make_app(confirm_above=10, starting_credits=50)
+    await send(first, fake_telegram, "/video a storm")
+    asked = question(fake_telegram, ALICE)
+    await first.stop()
+    second = await make_app(confirm_above=10, web_port=first.settings.web.web_port)
+    await feed(second, press_update(fake_telegram, asked, 0))
+    assert len(veo_creates(fake_kie)) == 1 and await second.credits.balance(ALICE) == 30

@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import contextlib
 import hashlib
+import html
 
 from aiogram import F, Router
 from aiogram.exceptions import TelegramBadRequest
@@ -70,6 +71,11 @@ class SettingsReset(CallbackData, prefix="setr"):
 # -- wording -----------------------------------------------------------------------------------
 
 
+def _plain(text: str) -> str:
+    """A button label is plain text: undo the escaping the translator gives HTML messages."""
+    return html.unescape(text)
+
+
 def _choice(texts: Translator, language: str, choice: str) -> str:
     return texts("settings_choice", language, choice=choice)
 
@@ -111,16 +117,18 @@ def kind_page(
 
     builder = InlineKeyboardBuilder()
     builder.button(
-        text=texts("settings_model_button", lang, model=model.name),
+        text=_plain(texts("settings_model_button", lang, model=model.name)),
         callback_data=SettingsOpen(user=user.user_id, kind=kind, page=MODELS),
     )
     for key, option in model.options.items():
         builder.button(
-            text=texts(
-                "settings_option_button",
-                lang,
-                label=_label(texts, lang, option),
-                choice=_choice(texts, lang, setting.choices[key]),
+            text=_plain(
+                texts(
+                    "settings_option_button",
+                    lang,
+                    label=_label(texts, lang, option),
+                    choice=_choice(texts, lang, setting.choices[key]),
+                )
             ),
             callback_data=SettingsOpen(user=user.user_id, kind=kind, page=tag(key)),
         )
@@ -141,7 +149,7 @@ def models_page(
         mark = "✅ " if model.key == setting.model.key else ""
         photo = f" {PHOTO}" if catalog.for_photo(model) is not None else ""
         builder.button(
-            text=mark + texts("settings_model_choice", lang, model=model.name, price=price) + photo,
+            text=mark + _plain(texts("settings_model_choice", lang, model=model.name, price=price)) + photo,
             callback_data=SettingsModel(user=user.user_id, kind=kind, model=tag(model.key)),
         )
     builder.button(text=texts("settings_back_button", lang), callback_data=SettingsOpen(user=user.user_id, kind=kind))
@@ -159,7 +167,7 @@ def choices_page(
         word = _choice(texts, lang, choice)
         label = texts("settings_choice_extra", lang, choice=word, extra=extra) if extra else word
         builder.button(
-            text=mark + label,
+            text=mark + _plain(label),
             callback_data=SettingsChoice(
                 user=user.user_id, kind=kind, model=tag(model.key), option=tag(option.key), choice=tag(choice)
             ),
