@@ -260,3 +260,18 @@ def test_every_settings_button_fits_telegrams_64_bytes(kind):
                     user=user, kind=kind, model=tag(model.key), option=tag(option.key), choice=tag(choice)
                 )
                 assert len(data.pack().encode()) <= 64
+
+
+async def test_a_saved_choice_no_longer_offered_falls_back_to_the_default(make_app, fake_telegram, fake_kie):
+    app = await make_app()
+    await send(app, fake_telegram, "/start")
+    async with app.db.transaction() as repo:  # as if the catalog had dropped 5:4 since it was saved
+        await repo.preferences.save(
+            ALICE, Kind.IMAGE, "flux-2-pro", {"aspect_ratio": "5:4", "resolution": "2K", "gone": "x"}, now=0.0
+        )
+    await send(app, fake_telegram, "/image a cat")
+    [create] = creates(fake_kie)
+    assert create.json["model"] == "flux-2/pro-text-to-image"
+    assert create.json["input"]["aspect_ratio"] == "1:1" and create.json["input"]["resolution"] == "2K"
+    assert "gone" not in create.json["input"]
+    assert await app.credits.balance(ALICE) == 10 - 3
