@@ -32,7 +32,7 @@ from bot.errors import (
 )
 from bot.services.generation.monitor import TaskMonitor
 from bot.services.generation.pictures import Pictures
-from bot.services.generation.reasons import NO_PICTURE, UNAVAILABLE, for_kie_error
+from bot.services.generation.reasons import NO_PICTURE, UNAVAILABLE, for_kie_error, for_upload_error
 from bot.services.generation.request_text import RequestText, parse_request
 from bot.services.generation.settlement import Settlement
 from bot.services.generation.submitter import KieSubmitter
@@ -188,14 +188,18 @@ class GenerationService:
             in_group=in_group,
             picture=picture,
         )
+        await self.launch(started)
+        return started
+
+    async def launch(self, started: Started) -> None:
+        """After the charge: the progress message, then the submit (which never raises)."""
         try:
             await self._notifier.progress(
-                started.task, ProgressStage.QUEUED, model_name=model.name, balance=started.balance
+                started.task, ProgressStage.QUEUED, model_name=started.model.name, balance=started.balance
             )
         except Exception:  # charged already: the request must go on whatever the progress line does
             log.exception("task %d: progress message failed", started.task.id)
         await self.submit(await self._reload(started.task))
-        return started
 
     def model_for(self, command: str, picture: Picture | None) -> CatalogModel:
         """The model a command runs: with a picture, the one of its kind that takes it
@@ -230,7 +234,37 @@ class GenerationService:
         if len(prompt) > model.max_prompt_length:
             raise PromptTooLongError(limit=model.max_prompt_length, length=len(prompt), model=model.name)
         choices = model.resolve(request.options)
-        price = model.price_for(choices)
+        return await self.charge(
+            user_id=user_id,
+            language=language,
+            model=model,
+            prompt=prompt,
+            # What Kie will get, priced now: a catalog edited before the submit
+            # (a restart) cannot change what this user paid for.
+            inputs=model.inputs(choices),
+            price=model.price_for(choices),
+            chat=chat,
+            in_group=in_group,
+            picture=picture,
+        )
+
+    async def charge(
+        self,
+        *,
+        user_id: int,
+        language: str,
+        model: CatalogModel,
+        prompt: str,
+        inputs: dict[str, Any],
+        price: int,
+        chat: ChatRef,
+        in_group: bool = False,
+        picture: Picture | None = None,
+        request_key: str | None = None,
+    ) -> Started:
+        """The task row and its debit, in one transaction. Raises a BotError (nothing
+        charged), or ``DuplicateRequestError`` when the command message or ``request_key``
+        (a button under a result) has made a task before."""
         now = self._clock()
         async with self._db.transaction() as repo:
             if in_group and self._group_cap is not None:
@@ -247,15 +281,14 @@ class GenerationService:
                 model_key=model.key,
                 family=model.family.value,
                 prompt=prompt,
-                # What Kie will get, priced now: a catalog edited before the submit
-                # (a restart) cannot change what this user paid for.
-                options=model.inputs(choices),
+                options=inputs,
                 price=price,
                 callback_token=secrets.token_urlsafe(24),
                 language=language,
                 now=now,
                 input_file_id=picture.file_id if picture else None,
                 input_url=picture.url if picture else None,
+                request_key=request_key,
             )
             # Raises InsufficientCreditsError, which rolls the task row back with it.
             outcome = await repo.ledger.apply(
@@ -297,8 +330,9 @@ class GenerationService:
                 await self._settlement.fail(task, NO_PICTURE)
                 return
             except KieError as exc:
-                log.warning("task %d: Kie refused the picture: %s", task.id, exc)
-                await self._settlement.fail(task, for_kie_error(exc))
+                # Kie's file host, not the model: its words would only puzzle the user.
+                log.warning("task %d: the picture's upload to Kie failed: %s", task.id, exc)
+                await self._settlement.fail(task, for_upload_error(exc))
                 return
         request = build_request(model, task.prompt, self.callback_url(task), inputs)
 

@@ -15,6 +15,7 @@ from bot.telegram.handlers import (
     language,
     payments,
     prices,
+    results,
     start,
     whoami,
 )
@@ -33,6 +34,7 @@ def routers(catalog: Catalog) -> list[Router]:
         prices.setup(),
         language.setup(),
         generate.setup(catalog),
+        results.setup(),
         admin.setup(),  # for non-admins these commands fall through to the fallback
         payments.setup_admin(),  # likewise
         growth.setup_admin(),  # likewise

@@ -8,7 +8,7 @@ from collections.abc import Awaitable, Callable
 from typing import Any
 
 from aiogram import BaseMiddleware
-from aiogram.types import CallbackQuery, Message, TelegramObject
+from aiogram.types import CallbackQuery, InlineKeyboardMarkup, Message, TelegramObject
 
 from bot.errors import BotError
 from bot.storage import UserRecord
@@ -16,6 +16,8 @@ from bot.telegram.i18n import Translator
 from bot.telegram.refusals import refusal_markup, refusal_text
 
 log = logging.getLogger(__name__)
+
+ALERT_LIMIT = 200  # characters Telegram shows in a button's alert
 
 
 class RefusalsMiddleware(BaseMiddleware):
@@ -42,5 +44,16 @@ class RefusalsMiddleware(BaseMiddleware):
                 language = user.language if user else "en"
                 await event.reply(text, reply_markup=refusal_markup(self._texts, language, error))
             elif isinstance(event, CallbackQuery):
-                await event.answer(text, show_alert=True)
+                await self._answer(event, text, refusal_markup(self._texts, user.language if user else "en", error))
             return None
+
+    @staticmethod
+    async def _answer(query: CallbackQuery, text: str, markup: InlineKeyboardMarkup | None) -> None:
+        """A short plain refusal as the button's alert; one with buttons (buy credits) or
+        formatting, or too long for an alert, as a reply to the button's message."""
+        if markup is None and len(text) <= ALERT_LIMIT and "<" not in text:
+            await query.answer(text, show_alert=True)
+            return
+        await query.answer()
+        if isinstance(query.message, Message):
+            await query.message.reply(text, reply_markup=markup)
