@@ -76,6 +76,8 @@ async def test_photo_with_caption_is_uploaded_and_edited_by_the_edit_model(make_
     assert create.json["input"]["image_urls"] == [upload.url]
     assert await served(upload.url) == photo
     assert await app.credits.balance(1001) == 10 - 2
+    # Kie serves uploads to anyone by name: never Telegram's guessable file_<n>.jpg.
+    assert not upload.file_name.startswith("file_") and len(upload.file_name) > 20
 
 
 async def test_video_as_a_reply_to_a_photo_is_image_to_video(make_app, fake_telegram, fake_kie):

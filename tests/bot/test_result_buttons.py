@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import asyncio
 import time
+from importlib import resources
 from typing import Any
 
 from aiogram.types import Update
@@ -214,3 +215,29 @@ async def test_press_without_credits_is_refused_with_a_buy_button(make_app, fake
     assert list(fake_telegram.callback_answers.values())[-1].get("text") is None  # answered, quietly
     [task] = await tasks_of(app, 1001)
     assert task.state is TaskState.DONE
+
+
+async def test_buttons_work_after_a_restart_and_a_changed_price_charges_nothing(
+    make_app, fake_telegram, fake_kie, tmp_path
+):
+    first = await make_app(starting_credits=50)
+    photo = await image_result(first, fake_telegram, fake_kie)
+    again, animate = (b["callback_data"] for b in buttons(photo))
+    await first.stop()
+
+    # The operator raised Veo's price while the bot was down.
+    text = (resources.files("bot.catalog") / "catalog.toml").read_text("utf-8")
+    changed = text.replace('kie_model = "veo3_fast"\nprice = 20', 'kie_model = "veo3_fast"\nprice = 25')
+    assert changed != text
+    path = tmp_path / "catalog.toml"
+    path.write_text(changed, "utf-8")
+    second = await make_app(starting_credits=50, catalog_path=path, web_port=first.settings.web.web_port)
+
+    await feed(second, fake_telegram.callback_update(animate, message=photo))
+    alert = list(fake_telegram.callback_answers.values())[-1]
+    assert alert["show_alert"] is True and "now 25 credits" in alert["text"]
+    assert creates(fake_kie, VIDEOS) == [] and await second.credits.balance(1001) == 50 - 2
+
+    await feed(second, fake_telegram.callback_update(again, message=photo))
+    assert len(creates(fake_kie, IMAGES)) == 2
+    assert await second.credits.balance(1001) == 50 - 2 - 2
