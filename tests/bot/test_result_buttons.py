@@ -11,6 +11,7 @@ from typing import Any
 from aiogram.types import Update
 
 from bot.app import Tuning
+from bot.services.operators.admin import UserRef
 from bot.storage import TaskState
 from bot.telegram.result_buttons import AgainButton, AnimateButton
 from tests.conftest import send
@@ -241,3 +242,25 @@ async def test_buttons_work_after_a_restart_and_a_changed_price_charges_nothing(
     await feed(second, fake_telegram.callback_update(again, message=photo))
     assert len(creates(fake_kie, IMAGES)) == 2
     assert await second.credits.balance(1001) == 50 - 2 - 2
+
+
+async def test_group_cap_and_a_ban_hold_for_buttons_too(make_app, fake_telegram, fake_kie):
+    app = await make_app(group_daily_credits=3, admin_ids=frozenset({1}))
+    fake_telegram.add_chat(GROUP, "supergroup", title="Friends")
+    photo = await image_result(app, fake_telegram, fake_kie, chat_id=GROUP, chat_type="supergroup")
+    again = buttons(photo)[0]["callback_data"]
+
+    # The group has spent 2 of its 3 credits today: Bob's "Again" (2) is refused, not charged.
+    await feed(app, fake_telegram.callback_update(again, message=photo, user_id=2002, first_name="Bob"))
+    refusal = list(fake_telegram.callback_answers.values())[-1]  # short and plain: an alert
+    assert refusal["show_alert"] is True and "used its 3 credits for today" in refusal["text"]
+
+    # A banned member's press starts nothing either.
+    await send(app, fake_telegram, "/balance", user_id=3003)
+    await app.admin.ban(admin_id=1, ref=UserRef(user_id=3003))
+    await feed(app, fake_telegram.callback_update(again, message=photo, user_id=3003, first_name="Carol"))
+    assert list(fake_telegram.callback_answers.values())[-1]["show_alert"] is True
+
+    assert len(creates(fake_kie, IMAGES)) == 1
+    assert await app.credits.balance(2002) == 10 and await app.credits.balance(3003) == 10
+    assert await tasks_of(app, 2002) == [] and await tasks_of(app, 3003) == []
