@@ -51,7 +51,8 @@ class RefusalsMiddleware(BaseMiddleware):
     async def _answer(query: CallbackQuery, text: str, markup: InlineKeyboardMarkup | None) -> None:
         """A short plain refusal as the button's alert; one with buttons (buy credits) or
         formatting, or too long for an alert, as a reply to the button's message."""
-        if markup is None and len(text) <= ALERT_LIMIT and "<" not in text:
+        plain = "<" not in text and "&" not in text  # an alert shows no HTML, entities neither
+        if markup is None and plain and len(text) <= ALERT_LIMIT:
             await query.answer(text, show_alert=True)
             return
         await query.answer()
