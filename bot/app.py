@@ -26,6 +26,7 @@ from bot.services.billing.credits import CreditService
 from bot.services.billing.payments import PaymentService, payload_key
 from bot.services.billing.promos import PromoService
 from bot.services.billing.referrals import ReferralService
+from bot.services.generation.actions import ResultActions
 from bot.services.generation.delivery import DeliveryService
 from bot.services.generation.monitor import TaskMonitor
 from bot.services.generation.pictures import Pictures
@@ -59,6 +60,7 @@ from bot.telegram.notices import TelegramNoticeSender
 from bot.telegram.payments import TelegramStarsRefunder
 from bot.telegram.pictures import TelegramPictureSource
 from bot.telegram.progress import TelegramProgress
+from bot.telegram.result_buttons import ResultButtons
 from bot.web.app import READINESS, CallbackView, create_web_app
 from kie import KieClient
 
@@ -139,7 +141,7 @@ class Application:
         self.outbox = Outbox(self.db, notices, policy=self.tuning.outbox, clock=clock)
         self.notifier = Notifier(self.db, TelegramProgress(self.bot, self.texts), self.outbox, clock)
         self.settlement = Settlement(self.db, self.notifier, clock)
-        files = TelegramFileSender(self.bot, self.texts)
+        files = TelegramFileSender(self.bot, self.texts, ResultButtons(self.texts, self.catalog))
         self.delivery = DeliveryService(self.db, files, self.kie, self.downloads, clock=clock)
         self.monitor = TaskMonitor(
             self.db,
@@ -177,6 +179,7 @@ class Application:
             confirm_above=settings.requests.confirm_above,
             clock=clock,
         )
+        self.result_actions = ResultActions(self.db, self.catalog, self.generation, clock)
         self.admin = AdminService(
             self.db,
             self.kie,
@@ -224,6 +227,7 @@ class Application:
             credits=self.credits,
             generation=self.generation,
             preferences=self.preferences,
+            actions=self.result_actions,
             catalog=self.catalog,
             texts=self.texts,
             admin=self.admin,

@@ -209,3 +209,27 @@ class NotYourConfirmationError(BotError):
     def __init__(self, confirmation_id: int) -> None:
         super().__init__(f"confirmation {confirmation_id} belongs to someone else")
         self.confirmation_id = confirmation_id
+
+
+# -- buttons under a result ("Again", "Animate") -------------------------------------------
+
+
+class ResultButtonStaleError(BotError):
+    """A result button that is not (or no longer) what it says: an unknown task or file, a
+    result of another chat, one not delivered, or data nobody sent. Nothing is charged."""
+
+
+class ResultModelGoneError(BotError):
+    """The button's model is no longer in the catalog (it changed since the result)."""
+
+
+class ResultExpiredError(BotError):
+    """The result is no longer to be had (Kie's copy expired and Telegram has no file of it)."""
+
+
+class ResultPriceChangedError(BotError):
+    """The price on the button is no longer the price (the catalog changed): not charged."""
+
+    def __init__(self, price: int) -> None:
+        super().__init__(f"the price is now {price}")
+        self.price = price

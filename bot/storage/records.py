@@ -108,6 +108,7 @@ class TaskRecord(_Record):
     language: str = "en"  # the requester's, fixed at the request
     input_file_id: str | None = None  # a picture to start from, as Telegram knows it
     input_url: str | None = None  # or as a URL Kie can read (tried first)
+    request_key: str | None = None  # the button that started it (see migration 0012)
 
     @property
     def has_picture(self) -> bool:
@@ -129,6 +130,8 @@ class DeliveryRecord(_Record):
     sent_as: DeliveryMethod | None
     file_id: str | None
     attempts: int
+    message_id: int | None = None  # the chat message that carries it
+    created_at: float = 0.0  # when Kie's result was recorded (Kie keeps it 14 days)
 
     _convert = {"state": DeliveryState, "media": MediaKind, "sent_as": DeliveryMethod}
 

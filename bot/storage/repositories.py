@@ -172,17 +172,20 @@ class TaskRepo(Repo):
         now: float,
         input_file_id: str | None = None,
         input_url: str | None = None,
+        request_key: str | None = None,
     ) -> TaskRecord:
+        """A new pending task; ``DuplicateRequestError`` when its command message (or, for a
+        button's request, its ``request_key``) already made one."""
         row = await self._one(
             "INSERT INTO tasks (user_id, chat_id, thread_id, request_message_id, kind, model_key,"
             " family, prompt, options, price, state, callback_token, language, created_at, updated_at,"
-            " input_file_id, input_url)"
-            " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"
-            " ON CONFLICT (chat_id, request_message_id) DO NOTHING RETURNING *",
+            " input_file_id, input_url, request_key)"
+            " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"
+            " ON CONFLICT DO NOTHING RETURNING *",
             (
                 user_id, chat_id, thread_id, request_message_id, kind, model_key, family, prompt,
                 json.dumps(options), price, TaskState.PENDING, callback_token, language, now, now,
-                input_file_id, input_url,
+                input_file_id, input_url, request_key,
             ),
         )  # fmt: skip
         if row is None:
@@ -306,6 +309,10 @@ class DeliveryRepo(Repo):
                 (task_id, file_key, url, media, title, duration, now, now),
             )
         )
+
+    async def get(self, delivery_id: int) -> DeliveryRecord | None:
+        row = await self._one("SELECT * FROM deliveries WHERE id = ?", (delivery_id,))
+        return DeliveryRecord.from_row(row) if row else None
 
     async def for_task(self, task_id: int) -> list[DeliveryRecord]:
         rows = await self._all("SELECT * FROM deliveries WHERE task_id = ? ORDER BY id", (task_id,))

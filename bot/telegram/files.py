@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
+from typing import Any
 
 from aiogram import Bot
 from aiogram.exceptions import (
@@ -22,6 +23,7 @@ from bot.services.ports import ChatRefusedError, LocalFile, MethodRefusedError, 
 from bot.storage import DeliveryRecord, TaskRecord
 from bot.telegram.i18n import Translator
 from bot.telegram.replies import reply_target
+from bot.telegram.result_buttons import ResultButtons
 
 CAPTION_PROMPT_LIMIT = 800  # captions hold 1024 UTF-16 units; leave room for the frame
 UPLOAD_TIMEOUT = 300  # seconds; a 50 MB upload on a slow link takes a while
@@ -50,9 +52,14 @@ def _file_id(message: Message) -> str | None:
 
 
 class TelegramFileSender:
-    def __init__(self, bot: Bot, texts: Translator) -> None:
+    def __init__(self, bot: Bot, texts: Translator, buttons: ResultButtons | None = None) -> None:
         self._bot = bot
         self._texts = texts
+        self._buttons = buttons  # "Again" / "Animate" under each result
+
+    def _markup(self, task: TaskRecord, delivery: DeliveryRecord) -> dict[str, Any]:
+        markup = self._buttons.markup(task, delivery) if self._buttons is not None else None
+        return {"reply_markup": markup} if markup is not None else {}
 
     async def send_file(
         self, task: TaskRecord, delivery: DeliveryRecord, file: LocalFile, method: DeliveryMethod
@@ -64,7 +71,12 @@ class TelegramFileSender:
         else:
             caption = t("caption", lang, icon=ICONS.get(delivery.media, "📎"), prompt=prompt)
         upload = FSInputFile(file.path, filename=file.name)
-        common = {"caption": caption, "request_timeout": UPLOAD_TIMEOUT, **reply_target(task)}
+        common = {
+            "caption": caption,
+            "request_timeout": UPLOAD_TIMEOUT,
+            **reply_target(task),
+            **self._markup(task, delivery),
+        }
         async with _mapped_errors():
             if method is DeliveryMethod.PHOTO:
                 message = await self._bot.send_photo(photo=upload, **common)
@@ -81,7 +93,7 @@ class TelegramFileSender:
         icon = ICONS.get(delivery.media, "📎")
         text = self._texts("result_link", task.language, icon=icon, kind=task.kind.value, url=url)
         async with _mapped_errors():
-            message = await self._bot.send_message(text=text, **reply_target(task))
+            message = await self._bot.send_message(text=text, **reply_target(task), **self._markup(task, delivery))
         return SentFile(message.message_id, None)
 
 

@@ -25,6 +25,10 @@ from bot.errors import (
     PromptMissingError,
     PromptTooLongError,
     RefundRefusedError,
+    ResultButtonStaleError,
+    ResultExpiredError,
+    ResultModelGoneError,
+    ResultPriceChangedError,
     SettingUnavailableError,
 )
 from bot.services.operators.admin import AdminError
@@ -52,6 +56,14 @@ def refusal_text(texts: Translator, language: str, error: BotError) -> Markup | 
         case PictureTooLargeError():
             size, limit = file_size(texts, language, error.size), file_size(texts, language, error.limit)
             return texts("picture_too_large", language, size=size, limit=limit)
+        case ResultButtonStaleError():
+            return texts("button_stale", language)
+        case ResultModelGoneError():
+            return texts("result_model_gone", language)
+        case ResultExpiredError():
+            return texts("result_expired", language)
+        case ResultPriceChangedError():
+            return texts("result_price_changed", language, price=error.price)
         case GroupCapReachedError():
             return texts("group_cap_reached", language, cap=error.cap, price=error.price)
         case OptionProblemError() if error.key is None:

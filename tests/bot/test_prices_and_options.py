@@ -29,7 +29,7 @@ async def test_prices_lists_every_model_with_its_command_and_price(make_app, fak
         assert f"/{model.command}" in text and model.name in text
     assert "/image, /nanobanana — Nano Banana: 2" in text  # the default of /image
     assert "/kling — Kling 2.6: 19 (duration, s 10 +18)" in text
-    assert "/veo — Veo 3.1 Fast: 20 (resolution 1080p +2, resolution 4k +40)" in text
+    assert "/veo — Veo 3.1 Fast 📷: 20 (resolution 1080p +2, resolution 4k +40)" in text  # takes a photo
     assert "Your balance: 10 credits." in text
 
 

@@ -25,6 +25,7 @@ usage =
     /video <i>prompt</i> — a short video (from { $video_price } cr)
     /song <i>prompt</i> — a song, usually two versions ({ $song_price } cr)
     /settings — your model and options for /image, /video, /song
+    📷 A photo with <code>/image what to change</code> (or <code>/video</code>) as its caption, or the command as a reply to a photo — an edited picture or a video made from it
     /prices — every model, its own command and its options
     /balance — your credits
     /invite — your invite link
@@ -64,6 +65,21 @@ group_cap_reached = This group has used its { $cap } { $cap ->
     } for today (this request costs { $price }); the limit resets at midnight UTC. Nothing was charged.
 internal_error = ⚠️ Something went wrong on our side. If this request took credits, they are returned automatically.
 button_stale = This button no longer works. Please send the command again.
+
+# Buttons under a result (short: button labels and button answers).
+button_again = 🔁 Again · { $price } cr
+button_animate = 🎬 Animate · { $price } cr
+result_button_started = Started: { $price } { $price ->
+        [one] credit
+       *[other] credits
+    }.
+result_button_used = This button has already started a request.
+result_model_gone = This model is no longer offered. Nothing was charged.
+result_expired = This result can no longer be animated: its file is gone. Nothing was charged.
+result_price_changed = The price has changed: it is now { $price } { $price ->
+        [one] credit
+       *[other] credits
+    }. Nothing was charged.
 anonymous_sender = I can only serve personal accounts: please send this from your own account, not anonymously or as a channel.
 
 status_queued = ⏳ Sending your { $kind ->
@@ -148,6 +164,8 @@ option_label = { $key ->
     }
 prices_line = { $commands } — { $name }: <b>{ $price }</b>
 prices_line_extras = { $commands } — { $name }: <b>{ $price }</b> ({ $extras })
+prices_photo_switch = 📷 With a photo, /{ $command } runs { $name }.
+prices_photo_legend = 📷 takes a photo: send it with the command as its caption, or reply to a photo with the command.
 
 # --- /settings (a model and option choices per kind) and confirmation above CONFIRM_ABOVE.
 # Button labels and button answers are plain text: no HTML there.

@@ -5,6 +5,7 @@ to Kie's file host (free, kept 3 days), at submit time, so a queued request hold
 from __future__ import annotations
 
 import logging
+import secrets
 import tempfile
 from pathlib import Path
 
@@ -29,6 +30,9 @@ class Pictures:
             raise ValueError(f"task {task.id} has no picture")
         with tempfile.TemporaryDirectory(prefix="picture-", dir=self._directory) as folder:
             file = await self._source.fetch(task.input_file_id, Path(folder))
-            url = await self._kie.upload_file(file.path, file_name=file.name, upload_path="telegram")
+            # Kie's file host serves uploads by name to anyone: a name nobody can guess (not
+            # Telegram's numbered file_12.jpg), and one no other upload overwrites.
+            name = f"{secrets.token_urlsafe(18)}{Path(file.name).suffix.lower()[:8] or '.jpg'}"
+            url = await self._kie.upload_file(file.path, file_name=name, upload_path="telegram")
         log.info("task %d: picture uploaded to Kie", task.id)
         return url

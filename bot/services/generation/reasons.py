@@ -66,5 +66,12 @@ def for_kie_error(exc: KieError) -> Reason:
     return UNAVAILABLE
 
 
+def for_upload_error(exc: KieError) -> Reason:
+    """The picture's upload to Kie's file host failed: a plain reason, without Kie's words."""
+    if isinstance(exc, KieRateLimitError | KieUnavailableError | KieTransportError):
+        return Reason(FailureReason.BUSY)
+    return UNAVAILABLE
+
+
 def for_failed_result(result: TaskResult) -> Reason:
     return Reason.of(FailureReason.GENERATION_FAILED, result.error_message)

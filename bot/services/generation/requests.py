@@ -43,7 +43,7 @@ from bot.errors import (
 from bot.services.generation.monitor import TaskMonitor
 from bot.services.generation.pictures import Pictures
 from bot.services.generation.preferences import Preferences
-from bot.services.generation.reasons import NO_PICTURE, UNAVAILABLE, for_kie_error
+from bot.services.generation.reasons import NO_PICTURE, UNAVAILABLE, for_kie_error, for_upload_error
 from bot.services.generation.request_text import RequestText, parse_request
 from bot.services.generation.settlement import Settlement
 from bot.services.generation.submitter import KieSubmitter
@@ -279,7 +279,37 @@ class GenerationService:
         if len(prompt) > model.max_prompt_length:
             raise PromptTooLongError(limit=model.max_prompt_length, length=len(prompt), model=model.name)
         choices = model.resolve(request.options)
-        price = model.price_for(choices)
+        return await self.charge(
+            user_id=user_id,
+            language=language,
+            model=model,
+            prompt=prompt,
+            # What Kie will get, priced now: a catalog edited before the submit
+            # (a restart) cannot change what this user paid for.
+            inputs=model.inputs(choices),
+            price=model.price_for(choices),
+            chat=chat,
+            in_group=in_group,
+            picture=picture,
+        )
+
+    async def charge(
+        self,
+        *,
+        user_id: int,
+        language: str,
+        model: CatalogModel,
+        prompt: str,
+        inputs: dict[str, Any],
+        price: int,
+        chat: ChatRef,
+        in_group: bool = False,
+        picture: Picture | None = None,
+        request_key: str | None = None,
+    ) -> Started:
+        """The task row and its debit, in one transaction. Raises a BotError (nothing
+        charged), or ``DuplicateRequestError`` when the command message or ``request_key``
+        (a button under a result) has made a task before."""
         now = self._clock()
         async with self._db.transaction() as repo:
             task, balance = await self._charge(
@@ -288,11 +318,12 @@ class GenerationService:
                 language=language,
                 model=model,
                 prompt=prompt,
-                choices=choices,
+                inputs=inputs,
                 price=price,
                 chat=chat,
                 in_group=in_group,
                 picture=picture,
+                request_key=request_key,
                 now=now,
             )
         log.info("task %d: %s for user %d, %d credits", task.id, model.key, user_id, price)
@@ -306,12 +337,13 @@ class GenerationService:
         language: str,
         model: CatalogModel,
         prompt: str,
-        choices: Mapping[str, str],
+        inputs: dict[str, Any],
         price: int,
         chat: ChatRef,
         in_group: bool,
         picture: Picture | None,
         now: float,
+        request_key: str | None = None,
     ) -> tuple[TaskRecord, int]:
         """The task row and its debit, in the caller's transaction. Raises GroupCapReachedError
         or InsufficientCreditsError (the caller's transaction then rolls everything back)."""
@@ -329,15 +361,14 @@ class GenerationService:
             model_key=model.key,
             family=model.family.value,
             prompt=prompt,
-            # What Kie will get, priced now: a catalog edited before the submit
-            # (a restart) cannot change what this user paid for.
-            options=model.inputs(choices),
+            options=inputs,
             price=price,
             callback_token=secrets.token_urlsafe(24),
             language=language,
             now=now,
             input_file_id=picture.file_id if picture else None,
             input_url=picture.url if picture else None,
+            request_key=request_key,
         )
         # Raises InsufficientCreditsError, which rolls the task row back with it.
         outcome = await repo.ledger.apply(
@@ -434,7 +465,8 @@ class GenerationService:
                 language=pending.language,
                 model=model,
                 prompt=pending.prompt,
-                choices=pending.choices,
+                # What Kie will get, priced when asked: the choices shown are the choices sent.
+                inputs=model.inputs(pending.choices),
                 price=pending.price,
                 chat=ChatRef(pending.chat_id, pending.thread_id, pending.request_message_id),
                 in_group=pending.in_group,
@@ -487,8 +519,9 @@ class GenerationService:
                 await self._settlement.fail(task, NO_PICTURE)
                 return
             except KieError as exc:
-                log.warning("task %d: Kie refused the picture: %s", task.id, exc)
-                await self._settlement.fail(task, for_kie_error(exc))
+                # Kie's file host, not the model: its words would only puzzle the user.
+                log.warning("task %d: the picture's upload to Kie failed: %s", task.id, exc)
+                await self._settlement.fail(task, for_upload_error(exc))
                 return
         request = build_request(model, task.prompt, self.callback_url(task), inputs)
 

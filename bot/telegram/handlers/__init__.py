@@ -16,6 +16,7 @@ from bot.telegram.handlers import (
     language,
     payments,
     prices,
+    results,
     settings,
     start,
     whoami,
@@ -37,6 +38,7 @@ def routers(catalog: Catalog) -> list[Router]:
         settings.setup(),
         confirm.setup(),
         generate.setup(catalog),
+        results.setup(),
         admin.setup(),  # for non-admins these commands fall through to the fallback
         payments.setup_admin(),  # likewise
         growth.setup_admin(),  # likewise

@@ -1,4 +1,5 @@
-"""/prices: every model, its command and what it costs, straight from the catalog."""
+"""/prices: every model, its command and what it costs, straight from the catalog; 📷 marks
+the models that take a photo, and each kind says which model its command runs with one."""
 
 from __future__ import annotations
 
@@ -13,6 +14,8 @@ from bot.services.billing.credits import CreditService
 from bot.storage import UserRecord
 from bot.telegram.files import ICONS
 from bot.telegram.i18n import Markup, Translator
+
+PHOTO_MARK = "📷"  # the model takes a photo (see prices_photo_legend)
 
 
 def _extras(texts: Translator, language: str, model: CatalogModel) -> Markup:
@@ -37,8 +40,14 @@ def price_list(texts: Translator, language: str, catalog: Catalog) -> Markup:
             commands = f"/{kind.value}, /{model.command}" if model is default else f"/{model.command}"
             extras = _extras(texts, language, model)
             key = "prices_line_extras" if extras else "prices_line"
-            lines.append(texts(key, language, commands=commands, name=model.name, price=model.price, extras=extras))
+            name = f"{model.name} {PHOTO_MARK}" if model.image is not None else model.name
+            lines.append(texts(key, language, commands=commands, name=name, price=model.price, extras=extras))
+        with_photo = catalog.for_photo(default)
+        if with_photo is not None:
+            lines.append(texts("prices_photo_switch", language, command=kind.value, name=with_photo.name))
         sections.append("\n".join(lines))
+    if any(model.image is not None for model in catalog.models.values()):
+        sections.append(texts("prices_photo_legend", language))
     return Markup("\n\n".join(sections))
 
 

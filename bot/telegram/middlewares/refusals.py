@@ -8,7 +8,7 @@ from collections.abc import Awaitable, Callable
 from typing import Any
 
 from aiogram import BaseMiddleware
-from aiogram.types import CallbackQuery, Message, TelegramObject
+from aiogram.types import CallbackQuery, InlineKeyboardMarkup, Message, TelegramObject
 
 from bot.errors import BotError
 from bot.storage import UserRecord
@@ -16,6 +16,8 @@ from bot.telegram.i18n import Translator
 from bot.telegram.refusals import refusal_markup, refusal_text
 
 log = logging.getLogger(__name__)
+
+ALERT_LIMIT = 200  # characters Telegram shows in a button's alert
 
 
 class RefusalsMiddleware(BaseMiddleware):
@@ -43,10 +45,17 @@ class RefusalsMiddleware(BaseMiddleware):
             if isinstance(event, Message):
                 await event.reply(text, reply_markup=markup)
             elif isinstance(event, CallbackQuery):
-                if markup is not None and isinstance(event.message, Message):
-                    # An answer with buttons (buy credits, confirm) cannot be a pop-up.
-                    await event.answer()
-                    await event.message.answer(text, reply_markup=markup)
-                else:
-                    await event.answer(text, show_alert=True)
+                await self._answer(event, text, markup)
             return None
+
+    @staticmethod
+    async def _answer(query: CallbackQuery, text: str, markup: InlineKeyboardMarkup | None) -> None:
+        """A short plain refusal as the button's alert; one with buttons (buy credits) or
+        formatting, or too long for an alert, as a reply to the button's message."""
+        plain = "<" not in text and "&" not in text  # an alert shows no HTML, entities neither
+        if markup is None and plain and len(text) <= ALERT_LIMIT:
+            await query.answer(text, show_alert=True)
+            return
+        await query.answer()
+        if isinstance(query.message, Message):
+            await query.message.reply(text, reply_markup=markup)
