@@ -14,8 +14,10 @@ from bot.errors import DuplicateRequestError, InsufficientCreditsError, UnknownU
 from bot.storage.admin_queries import AdminRepo
 from bot.storage.base import Repo
 from bot.storage.growth import PaymentStatsRepo, PromoRepo, ReferralRepo
+from bot.storage.history import HistoryRepo
 from bot.storage.messaging import InboxRepo, OutboxRepo
 from bot.storage.payments import PaymentRepo
+from bot.storage.queue import QueueRepo
 from bot.storage.records import (
     OPEN_TASK_STATES,
     DeliveryRecord,
@@ -348,3 +350,5 @@ class Repositories:
         self.payment_stats = PaymentStatsRepo(conn)
         self.referrals = ReferralRepo(conn)
         self.promos = PromoRepo(conn)
+        self.queue = QueueRepo(conn)
+        self.history = HistoryRepo(conn)

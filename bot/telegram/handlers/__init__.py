@@ -7,11 +7,14 @@ from bot.telegram.handlers import (
     admin,
     backup,
     balance,
+    cancel,
     errors,
     fallback,
     generate,
     groups,
     growth,
+    history,
+    inline,
     language,
     payments,
     prices,
@@ -33,6 +36,9 @@ def routers(catalog: Catalog) -> list[Router]:
         prices.setup(),
         language.setup(),
         generate.setup(catalog),
+        cancel.setup(),
+        history.setup(),
+        inline.setup(),
         admin.setup(),  # for non-admins these commands fall through to the fallback
         payments.setup_admin(),  # likewise
         growth.setup_admin(),  # likewise
