@@ -75,12 +75,16 @@ class KieSubmitter:
         self._backoff_initial = backoff_initial
         self._backoff_max = backoff_max
         self._waiting: dict[int, _Waiter] = {}
+        # Withdrawn before their call began (cancelled during the picture upload, say): such a
+        # call must not wait for a place in the pace first. Rare, and each entry is one id.
+        self._withdrawn_early: set[int] = set()
 
     async def withdraw(self, task_id: int, *, timeout: float = 5.0) -> None:
         """Wake the waiting call of a task just cancelled and let it leave (bounded by
         ``timeout``): after this no progress line of that call can follow the outcome."""
         waiter = self._waiting.get(task_id)
         if waiter is None:
+            self._withdrawn_early.add(task_id)
             return
         waiter.withdrawn.set()
         with contextlib.suppress(TimeoutError):
@@ -100,6 +104,9 @@ class KieSubmitter:
         if claim is None:
             return await self._create(request, on_wait, None, None)
         waiter = self._waiting[claim.task_id] = _Waiter()
+        if claim.task_id in self._withdrawn_early:
+            self._withdrawn_early.discard(claim.task_id)
+            waiter.withdrawn.set()
         try:
             return await self._create(request, on_wait, claim, waiter)
         finally:
