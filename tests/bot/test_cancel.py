@@ -257,3 +257,22 @@ async def test_cancel_racing_the_submission_ends_one_way_only(make_app, fake_tel
         outcomes.append(outcome)
     # Both ends happened, so the race was really run.
     assert set(outcomes) == {CancelOutcome.CANCELLED, CancelOutcome.SENT}, outcomes
+
+
+async def test_a_request_cancelled_before_its_call_began_does_not_wait_for_the_pace(make_app, fake_telegram, fake_kie):
+    # The only place in the pace is taken for an hour; the second request (a photo edit) is
+    # cancelled while its picture is being uploaded to Kie, before its createTask call began.
+    app = await make_app(rate_limit=1, rate_period=3600, starting_credits=50)
+    await send(app, fake_telegram, "/image the first one")
+    held = fake_kie.hold_next("upload")
+    raw = fake_telegram.photo_update(caption="/image make it blue")
+    handler = asyncio.create_task(feed(app, raw))
+    await asyncio.wait_for(held.arrived.wait(), 5)
+    *_, task = await tasks_of(app)
+
+    await send(app, fake_telegram, "/cancel")
+    assert fake_telegram.calls_of("sendMessage", ok=True)[-1].params["text"].startswith("🚫 Cancelled 1 request")
+    held.release.set()
+    await asyncio.wait_for(handler, 5)  # not an hour in the pace
+    assert len(creates(fake_kie)) == 1 and creates_of(fake_kie, task) == []
+    assert await ledger_kinds(app, task) == [LedgerKind.DEBIT, LedgerKind.REFUND]
