@@ -28,7 +28,13 @@ async def test_webhook_mode_registers_and_rejects_updates_without_the_secret(tmp
         assert fake_telegram.webhook["url"] == "https://bot.example.com/telegram/webhook"
         assert fake_telegram.webhook["secret_token"] == secret
         menu = [c["command"] for c in fake_telegram.my_commands() or []]
-        assert menu == ["image", "video", "song", "prices", "balance", "buy", "invite", "promo", "language", "help"]
+        assert menu == [
+            "image", "video", "song", "prices", "balance", "buy", "invite", "promo", "language", "help",
+            "history", "cancel",
+        ]  # fmt: skip
+        # Inline queries (for sharing results) are asked for, as in polling.
+        [registered] = fake_telegram.calls_of("setWebhook", ok=True)
+        assert "inline_query" in registered.params["allowed_updates"]
         local = f"http://127.0.0.1:{port}{WEBHOOK_PATH}"
         update = fake_telegram.message_update("/balance")
         fake_telegram.push_update(update)  # lets the fake know the chat and the message
