@@ -27,7 +27,9 @@ from bot.services.billing.payments import PaymentService, payload_key
 from bot.services.billing.promos import PromoService
 from bot.services.billing.referrals import ReferralService
 from bot.services.generation.actions import ResultActions
+from bot.services.generation.cancel import CancelService
 from bot.services.generation.delivery import DeliveryService
+from bot.services.generation.history import HistoryService
 from bot.services.generation.monitor import TaskMonitor
 from bot.services.generation.pictures import Pictures
 from bot.services.generation.preferences import Preferences
@@ -60,6 +62,7 @@ from bot.telegram.notices import TelegramNoticeSender
 from bot.telegram.payments import TelegramStarsRefunder
 from bot.telegram.pictures import TelegramPictureSource
 from bot.telegram.progress import TelegramProgress
+from bot.telegram.resend import TelegramResender
 from bot.telegram.result_buttons import ResultButtons
 from bot.web.app import READINESS, CallbackView, create_web_app
 from kie import KieClient
@@ -180,6 +183,8 @@ class Application:
             clock=clock,
         )
         self.result_actions = ResultActions(self.db, self.catalog, self.generation, clock)
+        self.cancels = CancelService(self.db, self.settlement, self.submitter, self.notifier)
+        self.history = HistoryService(self.db, self.catalog, TelegramResender(self.bot, self.texts))
         self.admin = AdminService(
             self.db,
             self.kie,
@@ -237,6 +242,8 @@ class Application:
             referrals=self.referrals,
             promos=self.promos,
             admin_ids=self.settings.telegram.admin_ids,
+            cancels=self.cancels,
+            history=self.history,
         )
         dp.update.outer_middleware(self.updates)
         # Outer: an unlisted group is refused before anyone is registered or charged.
@@ -246,6 +253,7 @@ class Application:
         # Inner middleware: only messages some handler takes touch the database.
         dp.message.middleware(UserMiddleware(self.credits, self.admin))
         dp.callback_query.middleware(UserMiddleware(self.credits, self.admin))
+        dp.inline_query.middleware(UserMiddleware(self.credits, self.admin))
         # After the user is known: a refused request is answered in their language.
         dp.message.middleware(RefusalsMiddleware(self.texts))
         dp.callback_query.middleware(RefusalsMiddleware(self.texts))

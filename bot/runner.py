@@ -35,7 +35,10 @@ WEBHOOK_PATH = "/telegram/webhook"
 SECRET_HEADER = "X-Telegram-Bot-Api-Secret-Token"
 STARTUP_BACKOFF = BackoffConfig(min_delay=1.0, max_delay=60.0, factor=1.6, jitter=0.1)
 
-_MENU = ("image", "video", "song", "settings", "prices", "balance", "buy", "invite", "promo", "language", "help")
+_MENU = (
+    "image", "video", "song", "settings", "prices", "balance", "history", "cancel", "buy", "invite", "promo",
+    "language", "help",
+)  # fmt: skip
 
 
 def stop_on_signals(stop: asyncio.Event | None) -> asyncio.Event:

@@ -46,6 +46,7 @@ class NoticeKind(StrEnum):
     TASK_DONE = "task_done"  # kind, price
     TASK_FAILED = "task_failed"  # kind, price, balance, reason, detail
     OPERATOR_REFUND = "operator_refund"  # kind, price, balance
+    TASK_CANCELLED = "task_cancelled"  # kind, price, balance (the user's cancel)
     KIE_BALANCE_LOW = "kie_balance_low"  # balance, threshold (for admins)
 
 
@@ -104,6 +105,15 @@ class FileSender(Protocol):
 
     async def send_link(self, task: TaskRecord, delivery: DeliveryRecord, url: str) -> SentFile:
         """Send a download link instead of the file; raises one of the errors above."""
+        ...
+
+
+class ResultResender(Protocol):
+    async def resend(
+        self, task: TaskRecord, delivery: DeliveryRecord, *, chat_id: int, thread_id: int | None, language: str
+    ) -> bool:
+        """Send a delivered file again by its Telegram ``file_id`` (no upload, no Kie);
+        False when Telegram refuses it. Never raises."""
         ...
 
 

@@ -15,9 +15,11 @@ from bot.storage.admin_queries import AdminRepo
 from bot.storage.base import Repo
 from bot.storage.confirmations import ConfirmationRepo
 from bot.storage.growth import PaymentStatsRepo, PromoRepo, ReferralRepo
+from bot.storage.history import HistoryRepo
 from bot.storage.messaging import InboxRepo, OutboxRepo
 from bot.storage.payments import PaymentRepo
 from bot.storage.preferences import PreferenceRepo
+from bot.storage.queue import QueueRepo
 from bot.storage.records import (
     OPEN_TASK_STATES,
     DeliveryRecord,
@@ -359,3 +361,5 @@ class Repositories:
         self.promos = PromoRepo(conn)
         self.preferences = PreferenceRepo(conn)
         self.confirmations = ConfirmationRepo(conn)
+        self.queue = QueueRepo(conn)
+        self.history = HistoryRepo(conn)

@@ -35,6 +35,8 @@ def render(texts: Translator, notice: NoticeRecord) -> Markup:
     if kind is NoticeKind.TASK_FAILED:
         reason = reason_text(texts, lang, values["reason"], values.get("detail"))
         return texts("status_failed", lang, reason=reason, price=values["price"], balance=values["balance"])
+    if kind is NoticeKind.TASK_CANCELLED:
+        return texts("status_cancelled", lang, kind=values["kind"], price=values["price"], balance=values["balance"])
     if kind is NoticeKind.OPERATOR_REFUND:
         return texts("refund_by_operator", lang, kind=values["kind"], price=values["price"], balance=values["balance"])
     return texts(

@@ -29,18 +29,12 @@ async def test_webhook_mode_registers_and_rejects_updates_without_the_secret(tmp
         assert fake_telegram.webhook["secret_token"] == secret
         menu = [c["command"] for c in fake_telegram.my_commands() or []]
         assert menu == [
-            "image",
-            "video",
-            "song",
-            "settings",
-            "prices",
-            "balance",
-            "buy",
-            "invite",
-            "promo",
-            "language",
-            "help",
-        ]
+            "image", "video", "song", "settings", "prices", "balance", "history", "cancel", "buy", "invite",
+            "promo", "language", "help",
+        ]  # fmt: skip
+        # Inline queries (for sharing results) are asked for, as in polling.
+        [registered] = fake_telegram.calls_of("setWebhook", ok=True)
+        assert "inline_query" in registered.params["allowed_updates"]
         local = f"http://127.0.0.1:{port}{WEBHOOK_PATH}"
         update = fake_telegram.message_update("/balance")
         fake_telegram.push_update(update)  # lets the fake know the chat and the message

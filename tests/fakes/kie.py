@@ -328,6 +328,14 @@ MARKET_INPUTS: dict[str, dict[str, _Field]] = {
 }
 
 
+@dataclass
+class HeldCall:
+    """See :meth:`FakeKie.hold_next`."""
+
+    arrived: asyncio.Event
+    release: asyncio.Event
+
+
 class FakeKie:
     """Loopback Kie. Start with :meth:`start`; everything lives on :attr:`base_url`."""
 
@@ -350,6 +358,7 @@ class FakeKie:
         self.veo_urls_as_string: bool = False
         self._files: dict[str, _File] = {}
         self._overrides: list[_Override] = []
+        self._holds: dict[str, list[HeldCall]] = {}
         self._create_times: deque[float] = deque()
         self._background: set[asyncio.Task[None]] = set()
         self._stopping = asyncio.Event()
@@ -441,6 +450,14 @@ class FakeKie:
         """Answer the next ``times`` API calls with a non-envelope body (proxy pages etc.)."""
         raw = body.encode() if isinstance(body, str) else body
         self._overrides.append(_Override(target, times, http_status, raw=raw, content_type=content_type))
+
+    def hold_next(self, target: str) -> HeldCall:
+        """Hold the next call of ``target`` (``create``, ``status``...) after it is recorded
+        in :attr:`requests` (``arrived`` is set) until ``release`` is set: Kie has the
+        request and has not answered yet."""
+        held = HeldCall(asyncio.Event(), asyncio.Event())
+        self._holds.setdefault(target, []).append(held)
+        return held
 
     def delay_next(self, seconds: float, *, times: int = 1, target: str = "any") -> None:
         """Hold the next ``times`` API replies for ``seconds`` (client timeout tests)."""
@@ -705,6 +722,15 @@ class FakeKie:
         target = _TARGETS.get(request.path)
         if target is None:
             return await handler(request)  # result files: public, no auth
+        holds = self._holds.get(target)
+        if holds:
+            held = holds.pop(0)
+            held.arrived.set()
+            release = asyncio.ensure_future(held.release.wait())
+            stopping = asyncio.ensure_future(self._stopping.wait())
+            await asyncio.wait((release, stopping), return_when=asyncio.FIRST_COMPLETED)
+            release.cancel()
+            stopping.cancel()
         delay = self._take(target, delays=True)
         if delay is not None:
             await self._sleep(delay.delay)

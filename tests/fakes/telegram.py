@@ -23,12 +23,13 @@ Where the fake is stricter than Telegram, it says so in the description:
 
 Recorded state, for assertions: ``calls`` (every request that reached a method, accepted or not),
 ``messages(chat_id)`` (messages the bot sent, with their current text after edits), ``webhook``,
-``my_commands()``, ``callback_answers``, ``pre_checkout_answers``, ``refunded_charges``, ``files``.
+``my_commands()``, ``callback_answers``, ``pre_checkout_answers``, ``inline_answers``, ``refunded_charges``,
+``files``.
 
 Simulated users: ``message_update()``, ``photo_update()``, ``callback_update()``,
-``pre_checkout_update()`` and ``successful_payment_update()`` build realistic Update dicts (and
-register the ids they mint, so answering them works); ``push_update()`` queues one for getUpdates;
-``push_message()`` does both for a text message.
+``inline_query_update()``, ``pre_checkout_update()`` and ``successful_payment_update()`` build
+realistic Update dicts (and register the ids they mint, so answering them works); ``push_update()``
+queues one for getUpdates; ``push_message()`` does both for a text message.
 """
 
 from __future__ import annotations
@@ -1140,6 +1141,8 @@ class FakeTelegram:
         self._members: dict[tuple[int, int], str] = {}
         self._open_callback_queries: set[str] = set()
         self._open_pre_checkout_queries: set[str] = set()
+        self._open_inline_queries: set[str] = set()
+        self.inline_answers: dict[str, dict[str, Any]] = {}  # inline_query_id -> the answer's params
         self._invoice_payloads: list[str] = []
         self._counter = itertools.count(1)
         self._bot_settings: dict[str, dict[str, Any]] = {}
@@ -1559,6 +1562,27 @@ class FakeTelegram:
         chat_instance = str(abs(hash((message["chat"]["id"], self.bot_id))) % 10**18)
         query = {"id": query_id, "from": user, "chat_instance": chat_instance, "message": message, "data": data}
         return {"update_id": self._new_update_id(), "callback_query": query}
+
+    def inline_query_update(
+        self,
+        query: str = "",
+        *,
+        offset: str = "",
+        user_id: int = 1001,
+        chat_type: str | None = "sender",
+        username: str | None = "alice",
+        first_name: str = "Alice",
+        language_code: str | None = "en",
+    ) -> dict[str, Any]:
+        """An Update with an inline_query (``@bot query`` typed in a chat of ``chat_type``);
+        its id is registered for answerInlineQuery (answered once, like Telegram)."""
+        user = self._make_user(user_id, first_name, username, language_code)
+        query_id = str(6_000_000_000_000_000 + next(self._counter))
+        self._open_inline_queries.add(query_id)
+        inline: dict[str, Any] = {"id": query_id, "from": user, "query": query, "offset": offset}
+        if chat_type is not None:
+            inline["chat_type"] = chat_type
+        return {"update_id": self._new_update_id(), "inline_query": inline}
 
     def pre_checkout_update(
         self,
@@ -2362,6 +2386,42 @@ class FakeTelegram:
             raise _bad("MESSAGE_TOO_LONG")
         self._open_callback_queries.discard(query_id)
         self.callback_answers[query_id] = {k: v for k, v in call.params.items() if k != "callback_query_id"}
+        return True
+
+    def _m_answerInlineQuery(self, call: Call) -> bool:
+        params = call.params
+        query_id = params["inline_query_id"]
+        if query_id not in self._open_inline_queries:
+            raise _bad("query is too old and response timeout expired or query ID is invalid")
+        results = params["results"]
+        if len(results) > 50:
+            raise _bad("RESULTS_TOO_MUCH")
+        ids = [r["id"] for r in results]
+        if len(set(ids)) != len(ids):
+            raise _bad("RESULT_ID_DUPLICATE")
+        if any(not 1 <= len(i.encode()) <= 64 for i in ids):
+            raise _bad("RESULT_ID_INVALID")
+        cached = {"photo": "photo_file_id", "video": "video_file_id", "audio": "audio_file_id",
+                  "document": "document_file_id", "gif": "gif_file_id", "voice": "voice_file_id",
+                  "sticker": "sticker_file_id", "mpeg4_gif": "mpeg4_file_id"}  # fmt: skip
+        for result in results:
+            key = cached.get(result["type"])
+            if key is not None and key in result:
+                stored = self.files.get(result[key])
+                if stored is None:
+                    raise _bad("wrong file identifier/HTTP URL specified")
+                kind = {"gif": "animation", "mpeg4_gif": "animation"}.get(result["type"], result["type"])
+                if stored.kind != kind and not (kind == "document" and stored.kind in ("audio", "video", "animation")):
+                    raise _bad(f"can't use file of type {_kind_title(stored.kind)} as {_kind_title(kind)}")
+            self._caption(result)  # its length and markup, parsed as a message's
+        button = params.get("button")
+        start = (button or {}).get("start_parameter")
+        if start is not None and not re.fullmatch(r"[A-Za-z0-9_-]{1,64}", start):
+            raise _bad("START_PARAM_INVALID")
+        if len(str(params.get("next_offset", "")).encode()) > 64:
+            raise _bad("NEXT_OFFSET_INVALID")
+        self._open_inline_queries.discard(query_id)
+        self.inline_answers[query_id] = {k: v for k, v in params.items() if k != "inline_query_id"}
         return True
 
     def _m_leaveChat(self, call: Call) -> bool:

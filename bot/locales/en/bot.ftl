@@ -28,6 +28,8 @@ usage =
     📷 A photo with <code>/image what to change</code> (or <code>/video</code>) as its caption, or the command as a reply to a photo — an edited picture or a video made from it
     /prices — every model, its own command and its options
     /balance — your credits
+    /history — your results, to send again; share them in any chat by typing my @username
+    /cancel — stop requests still waiting in my queue (refunded at once)
     /invite — your invite link
     /promo <i>code</i> — redeem a promo code
     /language — Русский / English
@@ -126,6 +128,8 @@ menu_invite = Invite friends
 menu_promo = Redeem a promo code
 menu_help = How to use the bot
 menu_language = Language: Русский / English
+menu_history = Your recent generations
+menu_cancel = Cancel requests not sent yet
 
 reason_rejected = The model refused this request.
 reason_generation_failed = The generation failed on the provider's side.
@@ -138,6 +142,61 @@ reason_interrupted = The bot restarted before your request could be sent. Please
 reason_undeliverable = The result could not be delivered to this chat.
 reason_no_picture = The picture this request starts from could not be fetched from Telegram any more.
 reason_operator_refund = The operator stopped this request.
+reason_cancelled = Cancelled at your request.
+
+# -- the bot's queue: /cancel and the Cancel button ------------------------------------
+button_cancel = ✖️ Cancel
+status_cancelled = 🚫 Cancelled: your { $kind ->
+        [image] picture
+        [video] video
+       *[song] song
+    } request was not sent. { $price } { $price ->
+        [one] credit was
+       *[other] credits were
+    } returned (balance: { $balance }).
+cancel_done = 🚫 Cancelled { $count } { $count ->
+        [one] request
+       *[other] requests
+    } not sent yet; { $credits } { $credits ->
+        [one] credit
+       *[other] credits
+    } returned (balance: { $balance }).
+cancel_running = ⏳ { $count ->
+        [one] One request is already with the generation service and cannot be stopped; its result will
+       *[other] { $count } requests are already with the generation service and cannot be stopped; their results will
+    } still arrive here.
+cancel_nothing = You have no requests waiting or running in this chat.
+cancel_button_done = Cancelled: { $credits } { $credits ->
+        [one] credit
+       *[other] credits
+    } returned.
+cancel_button_sent = Already sent to the generation service: it cannot be stopped, and the result will still arrive.
+cancel_not_yours = Only the person who made this request can cancel it.
+
+# -- /history ----------------------------------------------------------------------------
+history_title = 🗂 <b>Your generations</b> ({ $total } in all, page { $page } of { $pages })
+history_title_group = 🗂 <b>Your generations in this group</b> ({ $total } in all, page { $page } of { $pages })
+history_entry =
+    <b>{ $number }.</b> { $icon } <i>{ $prompt }</i>
+    { $model } · { $price } { $price ->
+        [one] credit
+       *[other] credits
+    } · { $outcome } · { $date }
+history_done = ✅ delivered
+history_failed = ↩️ failed, credits returned
+history_cancelled = 🚫 cancelled, credits returned
+history_running = ⏳ in progress
+history_empty = You have no generations yet. Try <code>/image a red fox in the snow</code>.
+history_empty_group = You have made no generations in this group yet.
+history_resend = 📤 Send #{ $number }
+history_newer = ◀️ Newer
+history_older = Older ▶️
+history_not_yours = This is someone else's: send /history for yours.
+history_resend_failed = Telegram would not send this file again. Sorry!
+
+# -- inline mode -------------------------------------------------------------------------
+inline_none = No results to share yet: open the bot to make one
+inline_nothing_matches = Nothing matches: open the bot
 
 prices =
     💰 <b>Prices</b>, in credits

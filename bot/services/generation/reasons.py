@@ -29,6 +29,7 @@ class FailureReason(StrEnum):
     UNDELIVERABLE = "undeliverable"  # the result could not be sent to the chat
     NO_PICTURE = "no_picture"  # the picture to start from could not be fetched any more
     OPERATOR_REFUND = "operator_refund"  # an admin's /refund
+    CANCELLED = "cancelled"  # the user's /cancel or Cancel button, before Kie had it
 
 
 @dataclass(frozen=True, slots=True)
@@ -53,6 +54,7 @@ UNDELIVERABLE = Reason(FailureReason.UNDELIVERABLE)
 UNAVAILABLE = Reason(FailureReason.UNAVAILABLE)
 NO_PICTURE = Reason(FailureReason.NO_PICTURE)
 OPERATOR_REFUND = Reason(FailureReason.OPERATOR_REFUND)
+CANCELLED = Reason(FailureReason.CANCELLED)
 
 
 def for_kie_error(exc: KieError) -> Reason:

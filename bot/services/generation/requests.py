@@ -46,7 +46,7 @@ from bot.services.generation.preferences import Preferences
 from bot.services.generation.reasons import NO_PICTURE, UNAVAILABLE, for_kie_error, for_upload_error
 from bot.services.generation.request_text import RequestText, parse_request
 from bot.services.generation.settlement import Settlement
-from bot.services.generation.submitter import KieSubmitter
+from bot.services.generation.submitter import Claim, KieSubmitter, WithdrawnError
 from bot.services.messaging.notifier import Notifier
 from bot.services.ports import PictureUnavailableError, ProgressStage
 from bot.storage import Database, Repositories, TaskRecord, ledger_key
@@ -509,6 +509,8 @@ class GenerationService:
                 self._monitor.wake()
 
     async def _submit(self, task: TaskRecord) -> None:
+        if task.state.is_final:
+            return  # cancelled (or refunded by an operator) before it was sent
         model = self._catalog.models[task.model_key]
         inputs = task.options
         if task.has_picture:
@@ -530,7 +532,10 @@ class GenerationService:
             await self._notifier.progress(task, ProgressStage.WAITING, model_name=model.name)
 
         try:
-            kie_task_id = await self._submitter.create_task(request, on_wait=queued)
+            kie_task_id = await self._submitter.create_task(request, on_wait=queued, claim=self._claim(task))
+        except WithdrawnError:
+            log.info("task %d: cancelled while it waited; not sent to Kie", task.id)
+            return
         except KieError as exc:
             log.warning("task %d: Kie refused it: %s", task.id, exc)
             await self._settlement.fail(task, for_kie_error(exc))
@@ -549,6 +554,19 @@ class GenerationService:
         async with self._db.transaction() as repo:
             await repo.tasks.mark_running(task.id, check_at=now + self._poll_interval, now=now)
         self._monitor.wake()
+
+    def _claim(self, task: TaskRecord) -> Claim:
+        """The database side of sending ``task`` (see ``QueueRepo`` and the submitter)."""
+
+        async def take() -> bool:
+            async with self._db.transaction() as repo:
+                return await repo.queue.claim(task.id, now=self._clock())
+
+        async def give_back() -> None:
+            async with self._db.transaction() as repo:
+                await repo.queue.give_back(task.id, now=self._clock())
+
+        return Claim(task.id, take, give_back)
 
     async def _picture_url(self, task: TaskRecord) -> str:
         if self._pictures is None:

@@ -10,13 +10,21 @@ from __future__ import annotations
 import logging
 import time
 from collections.abc import Callable
+from dataclasses import dataclass
 
-from bot.services.generation.reasons import UNDELIVERABLE, Reason
+from bot.services.generation.reasons import CANCELLED, UNDELIVERABLE, Reason
 from bot.services.messaging.notifier import Notifier
 from bot.services.ports import NoticeKind
 from bot.storage import Database, DeliveryState, TaskRecord, TaskState
 
 log = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True, slots=True)
+class Cancelled:
+    task: TaskRecord
+    balance: int  # the user's, after the refund
+    notice: int  # the outbox notice saying so, to send
 
 
 class Settlement:
@@ -44,6 +52,20 @@ class Settlement:
         log.info("task %d failed (%s); %d credits refunded", task.id, reason, task.price)
         await self._notifier.send(notice)
         return True
+
+    async def cancel(self, task: TaskRecord) -> Cancelled | None:
+        """The user's cancel of a request still in the bot's queue: failed, refunded and the
+        notice recorded in one transaction, only while the submitter has not claimed it for
+        a call to Kie (see ``QueueRepo``). None when Kie has it (or may), or it is settled.
+        The caller sends the notice (``Notifier.send``) once the waiting call has left."""
+        now = self._clock()
+        async with self._db.transaction() as repo:
+            if not await repo.queue.cancel(task.id, error=str(CANCELLED), now=now):
+                return None
+            outcome = await repo.ledger.refund_task(task, now=now, note=str(CANCELLED))
+            notice = await self._notifier.record(repo, task, NoticeKind.TASK_CANCELLED, balance=outcome.balance)
+        log.info("task %d cancelled by its user; %d credits refunded", task.id, task.price)
+        return Cancelled(task=task, balance=outcome.balance, notice=notice)
 
     async def complete(self, task: TaskRecord) -> bool:
         """Settle a delivering task once none of its files is pending. True if settled now."""

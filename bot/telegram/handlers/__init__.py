@@ -7,12 +7,15 @@ from bot.telegram.handlers import (
     admin,
     backup,
     balance,
+    cancel,
     confirm,
     errors,
     fallback,
     generate,
     groups,
     growth,
+    history,
+    inline,
     language,
     payments,
     prices,
@@ -39,6 +42,9 @@ def routers(catalog: Catalog) -> list[Router]:
         confirm.setup(),
         generate.setup(catalog),
         results.setup(),
+        cancel.setup(),
+        history.setup(),
+        inline.setup(),
         admin.setup(),  # for non-admins these commands fall through to the fallback
         payments.setup_admin(),  # likewise
         growth.setup_admin(),  # likewise

@@ -4,7 +4,8 @@ A banned user stops here: no handler runs, so nothing is created or charged. The
 one short notice per ban (for a button press: as the button's answer), then silence.
 Admins are never stopped (they cannot be banned; this also covers an id added to
 ADMIN_IDS after a ban), nor are Telegram's reports of a payment or its refund: Stars
-already paid are credited even if the payer was banned after the checkout."""
+already paid are credited even if the payer was banned after the checkout. A banned user's
+inline query gets an empty answer (the one notice is kept for a chat)."""
 
 from __future__ import annotations
 
@@ -14,7 +15,7 @@ from typing import Any
 
 from aiogram import BaseMiddleware
 from aiogram.exceptions import TelegramAPIError
-from aiogram.types import CallbackQuery, Message, TelegramObject, User
+from aiogram.types import CallbackQuery, InlineQuery, Message, TelegramObject, User
 
 from bot.services.billing.credits import CreditService
 from bot.services.operators.admin import AdminService
@@ -60,6 +61,10 @@ class UserMiddleware(BaseMiddleware):
         return await handler(event, data)
 
     async def _turn_away(self, event: TelegramObject, user: UserRecord, texts: Translator) -> None:
+        if isinstance(event, InlineQuery):
+            with contextlib.suppress(TelegramAPIError):
+                await event.answer([], cache_time=60, is_personal=True)
+            return
         notice = await self._admin.take_ban_notice(user.user_id)
         with contextlib.suppress(TelegramAPIError):  # the notice is a courtesy; never retried
             if isinstance(event, CallbackQuery):

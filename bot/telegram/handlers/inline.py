@@ -1,0 +1,97 @@
+"""Inline mode: ``@bot <text>`` in any chat lists the user's own delivered results as cached
+files (Telegram's file_id, nothing uploaded, nothing charged, Kie not asked), newest first,
+those whose prompt contains the text (any case). The answer is personal and cached briefly;
+more than 50 come in pages (``next_offset``). A user with nothing to share gets an empty
+answer with a button that opens the bot. Inline mode must be switched on with @BotFather
+(/setinline)."""
+
+from __future__ import annotations
+
+from aiogram import Router
+from aiogram.enums import ParseMode
+from aiogram.types import (
+    InlineQuery,
+    InlineQueryResultCachedAudio,
+    InlineQueryResultCachedDocument,
+    InlineQueryResultCachedPhoto,
+    InlineQueryResultCachedVideo,
+    InlineQueryResultsButton,
+    InlineQueryResultUnion,
+)
+
+from bot.domain import DeliveryMethod
+from bot.services.generation.history import HistoryService, SharedFile
+from bot.storage import UserRecord
+from bot.telegram.files import shorten
+from bot.telegram.i18n import Translator
+from bot.telegram.resend import result_caption
+
+CACHE_TIME = 10  # seconds: a new result shows up soon
+START_PARAMETER = "inline"
+TITLE_LIMIT = 64
+
+
+def inline_result(texts: Translator, language: str, shared: SharedFile) -> InlineQueryResultUnion:
+    delivery, task = shared.delivery, shared.task
+    assert delivery.file_id is not None
+    result_id = str(delivery.id)
+    caption = result_caption(texts, language, task, delivery)
+    # Titles and descriptions are plain text (no parse mode): the prompt as it is, shortened.
+    title = shorten(task.prompt, TITLE_LIMIT)
+    if delivery.sent_as is DeliveryMethod.PHOTO:
+        return InlineQueryResultCachedPhoto(
+            id=result_id,
+            photo_file_id=delivery.file_id,
+            title=title,
+            description=shared.model_name,
+            caption=caption,
+            parse_mode=ParseMode.HTML,
+        )
+    if delivery.sent_as is DeliveryMethod.VIDEO:
+        return InlineQueryResultCachedVideo(
+            id=result_id,
+            video_file_id=delivery.file_id,
+            title=title,
+            description=shared.model_name,
+            caption=caption,
+            parse_mode=ParseMode.HTML,
+        )
+    if delivery.sent_as is DeliveryMethod.AUDIO:
+        return InlineQueryResultCachedAudio(
+            id=result_id, audio_file_id=delivery.file_id, caption=caption, parse_mode=ParseMode.HTML
+        )
+    return InlineQueryResultCachedDocument(
+        id=result_id,
+        document_file_id=delivery.file_id,
+        title=title,
+        description=shared.model_name,
+        caption=caption,
+        parse_mode=ParseMode.HTML,
+    )
+
+
+def _offset(raw: str) -> int:
+    return int(raw) if raw.isdigit() else 0
+
+
+async def share(query: InlineQuery, user: UserRecord, history: HistoryService, texts: Translator) -> None:
+    offset = _offset(query.offset)
+    found = await history.shareable(user.user_id, query.query, offset=offset)
+    results = [inline_result(texts, user.language, shared) for shared in found.files]
+    button = None
+    if not results and offset == 0:
+        key = "inline_nothing_matches" if found.has_any else "inline_none"
+        button = InlineQueryResultsButton(text=texts(key, user.language), start_parameter=START_PARAMETER)
+    await query.answer(
+        results,
+        cache_time=CACHE_TIME,
+        is_personal=True,
+        next_offset=str(found.next_offset) if found.next_offset is not None else "",
+        button=button,
+    )
+
+
+def setup() -> Router:
+    router = Router(name=__name__)
+    router.inline_query.register(share)
+    return router
