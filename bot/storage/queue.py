@@ -1,6 +1,6 @@
 """The bot's own queue of requests not yet sent to Kie: the submitter's claim on a task
 right before each createTask call, and a user's cancel, which succeeds only while that claim
-is not taken (see migration 0014). Both run inside ``Database.transaction`` (BEGIN
+is not taken (see migration 0013). Both run inside ``Database.transaction`` (BEGIN
 IMMEDIATE), so each check-and-write is atomic against the other."""
 
 from __future__ import annotations

@@ -32,9 +32,14 @@ def shown(telegram: Any, chat_id: int) -> Any:
         c
         for c in telegram.calls
         if c.ok and c.chat_id == chat_id and c.method in ("sendMessage", "editMessageText")
-        and c.params.get("reply_markup")
+        and c.params.get("reply_markup") and _is_settings(c.params["reply_markup"])
     ]  # fmt: skip
     return calls[-1]
+
+
+def _is_settings(markup: dict[str, Any]) -> bool:
+    """A settings screen, not a progress message's Cancel button or a result's buttons."""
+    return any(b.get("callback_data", "").startswith("set") for row in markup["inline_keyboard"] for b in row)
 
 
 def buttons(call: Any) -> list[dict[str, Any]]:
