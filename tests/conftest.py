@@ -97,3 +97,14 @@ async def send(app: Application, telegram: FakeTelegram, text: str, **kwargs: An
     update = Update.model_validate(raw, context={"bot": app.bot})
     await app.dispatcher.feed_update(app.bot, update)
     return raw["message"]
+
+
+async def send_and_deliver(app: Application, telegram: FakeTelegram, kie: FakeKie, text: str, **kwargs: Any) -> str:
+    """A request sent, completed by Kie, called back and delivered; returns Kie's task id."""
+    known = set(kie.tasks)
+    await send(app, telegram, text, **kwargs)
+    [task_id] = set(kie.tasks) - known
+    kie.complete(task_id)
+    assert await kie.send_callback(task_id) == 200
+    await app.monitor.idle()
+    return task_id

@@ -13,7 +13,7 @@ from bot.services.generation.request_text import RequestText
 from bot.services.generation.requests import ChatRef
 from bot.storage import DeliveryRecord, TaskState
 from bot.telegram.handlers.history import HistoryPageButton, ResendButton
-from tests.conftest import send
+from tests.conftest import send, send_and_deliver
 
 
 async def feed(app, raw: dict[str, Any]) -> None:
@@ -27,14 +27,7 @@ async def press(app, fake_telegram, data: str, message: dict[str, Any], user_id:
 
 
 async def generate(app, fake_telegram, fake_kie, text: str, **kw: Any) -> str:
-    """A request that is completed and delivered; returns Kie's task id."""
-    known = set(fake_kie.tasks)
-    await send(app, fake_telegram, text, **kw)
-    [task_id] = set(fake_kie.tasks) - known
-    fake_kie.complete(task_id)
-    assert await fake_kie.send_callback(task_id) == 200
-    await app.monitor.idle()
-    return task_id
+    return await send_and_deliver(app, fake_telegram, fake_kie, text, **kw)
 
 
 async def deliveries(app, user_id: int = 1001) -> list[DeliveryRecord]:

@@ -13,16 +13,11 @@ from aiogram.types import Update
 from bot.domain import DeliveryMethod, Kind, MediaKind
 from bot.runner import run_polling
 from bot.storage import DeliveryRecord
-from tests.conftest import send
+from tests.conftest import send, send_and_deliver
 
 
-async def generate(app, fake_telegram, fake_kie, text: str, **kw: Any) -> None:
-    known = set(fake_kie.tasks)
-    await send(app, fake_telegram, text, **kw)
-    [task_id] = set(fake_kie.tasks) - known
-    fake_kie.complete(task_id)
-    assert await fake_kie.send_callback(task_id) == 200
-    await app.monitor.idle()
+async def generate(app, fake_telegram, fake_kie, text: str, **kw: Any) -> str:
+    return await send_and_deliver(app, fake_telegram, fake_kie, text, **kw)
 
 
 async def ask(app, fake_telegram, query: str = "", **kw: Any) -> dict[str, Any]:
