@@ -197,3 +197,16 @@ async def test_a_question_survives_a_restart(make_app, fake_telegram, fake_kie):
     second = await make_app(confirm_above=10, web_port=first.settings.web.web_port)
     await feed(second, press_update(fake_telegram, asked, 0))
     assert len(veo_creates(fake_kie)) == 1 and await second.credits.balance(ALICE) == 30
+
+
+async def test_a_failed_answer_to_confirm_still_sends_the_charged_request(make_app, fake_telegram, fake_kie):
+    app = await make_app(confirm_above=10, starting_credits=50)
+    await send(app, fake_telegram, "/video waves at sunset --res 1080p")
+    asked = question(fake_telegram, ALICE)
+    fake_telegram.fail_next("answerCallbackQuery", 400, "Bad Request: query is too old and response timeout expired")
+    await feed(app, press_update(fake_telegram, asked, 0))
+
+    [create] = veo_creates(fake_kie)
+    assert create.json["prompt"] == "waves at sunset"
+    [task] = await tasks_of(app)
+    assert task.kie_task_id is not None and await app.credits.balance(ALICE) == 50 - 22

@@ -264,3 +264,15 @@ async def test_group_cap_and_a_ban_hold_for_buttons_too(make_app, fake_telegram,
     assert len(creates(fake_kie, IMAGES)) == 1
     assert await app.credits.balance(2002) == 10 and await app.credits.balance(3003) == 10
     assert await tasks_of(app, 2002) == [] and await tasks_of(app, 3003) == []
+
+
+async def test_a_failed_answer_to_the_press_still_sends_the_charged_request(make_app, fake_telegram, fake_kie):
+    """Telegram refusing the answer (a replayed press is "too old") must not strand the charge."""
+    app = await make_app()
+    photo = await image_result(app, fake_telegram, fake_kie)
+    fake_telegram.fail_next("answerCallbackQuery", 400, "Bad Request: query is too old and response timeout expired")
+    await feed(app, fake_telegram.callback_update(buttons(photo)[0]["callback_data"], message=photo))
+
+    assert len(creates(fake_kie, IMAGES)) == 2  # the original and the "Again", sent to Kie
+    again = (await tasks_of(app, 1001))[0]
+    assert again.kie_task_id is not None and await app.credits.balance(1001) == 10 - 2 - 2

@@ -16,6 +16,7 @@ from bot.services.generation.requests import GenerationService
 from bot.storage import UserRecord
 from bot.telegram.confirmations import CANCEL, CONFIRM, ConfirmPress
 from bot.telegram.i18n import Translator
+from bot.telegram.replies import answer_charged
 
 
 def _message(query: CallbackQuery) -> Message | None:
@@ -39,7 +40,7 @@ async def confirm(
             with contextlib.suppress(TelegramBadRequest):
                 await message.edit_text(texts("confirm_expired_text", user.language))
         raise
-    await query.answer()
+    await answer_charged(query)
     await generation.launch(started)  # "queued" replaces the question, then the submit
 
 

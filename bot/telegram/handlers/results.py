@@ -16,6 +16,7 @@ from bot.services.generation.actions import ResultActions
 from bot.services.generation.requests import ChatRef, GenerationService, Started
 from bot.storage import UserRecord
 from bot.telegram.i18n import Translator
+from bot.telegram.replies import answer_charged
 from bot.telegram.result_buttons import AgainButton, AnimateButton
 
 
@@ -30,7 +31,7 @@ def _where(query: CallbackQuery) -> tuple[ChatRef, bool]:
 async def _run(
     query: CallbackQuery, user: UserRecord, texts: Translator, generation: GenerationService, started: Started
 ) -> None:
-    await query.answer(texts("result_button_started", user.language, price=started.price))
+    await answer_charged(query, texts("result_button_started", user.language, price=started.price))
     await generation.launch(started)
 
 
