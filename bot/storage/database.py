@@ -9,6 +9,8 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import os
+import signal
 import sqlite3
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
@@ -20,6 +22,10 @@ import aiosqlite
 from bot.storage.repositories import Repositories
 
 log = logging.getLogger(__name__)
+
+# Benchmark hook (bench/run.py), not a setting: with this variable set, every SQL statement
+# the connection runs is counted, and SIGUSR1 writes the count so far to the named file.
+SQL_COUNT_ENV = "BENCH_SQL_COUNT_FILE"
 
 
 def _migrations() -> list[tuple[int, str]]:
@@ -67,6 +73,17 @@ class Database:
         for pragma in ("journal_mode=WAL", "synchronous=NORMAL", "foreign_keys=ON", "busy_timeout=5000"):
             await self._conn.execute(f"PRAGMA {pragma}")
         await self._migrate()
+        if os.environ.get(SQL_COUNT_ENV):
+            await self._count_statements(Path(os.environ[SQL_COUNT_ENV]))
+
+    async def _count_statements(self, target: Path) -> None:
+        count = [0]
+
+        def trace(_: str) -> None:  # runs on aiosqlite's thread, the only one that writes
+            count[0] += 1
+
+        await self.connection.set_trace_callback(trace)
+        signal.signal(signal.SIGUSR1, lambda *_: target.write_text(str(count[0])))
 
     async def close(self) -> None:
         if self._conn is not None:
