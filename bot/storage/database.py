@@ -19,6 +19,7 @@ from pathlib import Path
 
 import aiosqlite
 
+from bot.storage.base import Session
 from bot.storage.repositories import Repositories
 
 log = logging.getLogger(__name__)
@@ -52,6 +53,11 @@ def _statements(script: str) -> list[str]:
     if buffer.strip():
         statements.append(buffer.strip())
     return statements
+
+
+def _rollback_if_open(raw: sqlite3.Connection) -> None:
+    if raw.in_transaction:
+        raw.execute("ROLLBACK")
 
 
 class Database:
@@ -117,17 +123,20 @@ class Database:
 
     @asynccontextmanager
     async def transaction(self) -> AsyncIterator[Repositories]:
-        """A write unit of work: BEGIN IMMEDIATE ... COMMIT, rolled back on any exception."""
+        """A write unit of work: BEGIN IMMEDIATE ... COMMIT, rolled back on any exception.
+        BEGIN goes with the first statement (see ``Session``); a unit that ran none ends as it began."""
         conn = self.connection
         async with self._lock:
+            session = Session(conn, begin=True)
             try:
-                await conn.execute("BEGIN IMMEDIATE")
-                yield Repositories(conn)
+                yield Repositories(session)
             except BaseException:
-                if conn.in_transaction:  # also when cancelled right after BEGIN
-                    await conn.execute("ROLLBACK")
+                # On aiosqlite's thread, after anything still queued there (a statement whose
+                # caller was cancelled still runs): whatever began is rolled back.
+                await session.call(lambda: _rollback_if_open(conn._conn))
                 raise
-            await conn.execute("COMMIT")
+            if session.begun:
+                await session.call(lambda: conn._conn.execute("COMMIT"))
 
     async def size(self) -> int:
         """Bytes a copy of the database would take: its pages, committed WAL frames included."""
@@ -155,4 +164,4 @@ class Database:
     async def read(self) -> AsyncIterator[Repositories]:
         """Reads take the same lock so they never see another coroutine's open transaction."""
         async with self._lock:
-            yield Repositories(self.connection)
+            yield Repositories(Session(self.connection, begin=False))
