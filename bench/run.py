@@ -323,6 +323,19 @@ async def video_case(target: Measured, megabytes: int) -> None:
     target.result.video_peak_over_idle_mb[str(megabytes)] = max(0, await peak.peak_kb() - idle) / 1024
 
 
+async def start_profiler(pid: int, path: Path) -> asyncio.subprocess.Process:
+    """py-spy samples every thread of the bot (CPU only, not idle waits) from outside, without
+    pausing it, until it exits; the collapsed stacks go to ``path`` (``python -m bench.profile``
+    summarises them). Figures taken meanwhile include its sampling's cost to the bot."""
+    spy = await asyncio.create_subprocess_exec(
+        "py-spy", "record", "--nonblocking", "--rate", "400", "--format", "raw",
+        "--output", str(path.resolve()), "--pid", str(pid),
+        stdout=asyncio.subprocess.DEVNULL, stderr=asyncio.subprocess.DEVNULL,
+    )  # fmt: skip
+    await asyncio.sleep(1.0)  # attached before the load starts
+    return spy
+
+
 def bot_env(target: Measured) -> dict[str, str]:
     port = free_port()
     return {
@@ -399,7 +412,7 @@ def table(bot: Result, base: Result) -> tuple[str, list[dict[str, Any]]]:
     return "\n".join(lines), rows
 
 
-async def run(size_name: str, json_path: Path | None, keep: bool) -> int:
+async def run(size_name: str, json_path: Path | None, keep: bool, profile: Path | None = None) -> int:
     size = SIZES[size_name]
     # A bot that drops a download past the upload limit makes the Kie fake log a lost connection.
     logging.getLogger("aiohttp.server").setLevel(logging.CRITICAL)
@@ -409,12 +422,15 @@ async def run(size_name: str, json_path: Path | None, keep: bool) -> int:
         (folder / "baseline").mkdir()
         env = clean_env()
         bot = Measured("bot", [sys.executable, "-m", "bot"], env, folder / "bot")
+        spy: asyncio.subprocess.Process | None = None
         base = Measured("baseline", [sys.executable, "-m", "bench.baseline"], env, folder / "baseline")
         try:
             # One process at a time under load: the other idles, and this driver has the second core.
             await base.start(baseline_env)
             await bot.start(bot_env)
             await asyncio.sleep(1.0)  # let both settle before calling anything idle
+            if profile is not None:
+                spy = await start_profiler(bot.pid, profile)
             for target in (base, bot):
                 target.result.idle_rss_mb = target.rss_kb() / 1024
             for target in (base, bot):
@@ -434,6 +450,8 @@ async def run(size_name: str, json_path: Path | None, keep: bool) -> int:
         finally:
             await bot.stop()
             await base.stop()
+            if spy is not None:
+                await spy.wait()  # it writes its report when the bot has exited
             if keep:
                 for target in (base, bot):
                     print(f"{target.name} log: {target.log.read_text(errors='replace')[-2000:]}", file=sys.stderr)
@@ -459,6 +477,13 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m bench", description=__doc__.split("\n\n")[0])
     parser.add_argument("--size", choices=sorted(SIZES), default="full", help="load size (default: full)")
     parser.add_argument("--json", type=Path, metavar="PATH", help="also write the results as JSON to PATH")
+    parser.add_argument(
+        "--profile",
+        type=Path,
+        metavar="PATH",
+        help="sample the bot with py-spy during the cases and write collapsed stacks to PATH"
+        " (summary: python -m bench.profile PATH); the figures then include the sampling's cost",
+    )
     parser.add_argument("--logs", action="store_true", help="print the tail of both processes' output at the end")
     args = parser.parse_args(argv)
-    return asyncio.run(run(args.size, args.json, args.logs))
+    return asyncio.run(run(args.size, args.json, args.logs, args.profile))

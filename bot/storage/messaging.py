@@ -20,8 +20,21 @@ class InboxRepo(Repo):
             )
         )
 
+    async def record_many(self, updates: list[tuple[int, str]], *, now: float) -> list[bool]:
+        """``record`` for each (update_id, body), in one round trip; True where it is new."""
+        changed = await self._session.count_each(
+            "INSERT INTO inbox (update_id, body, received_at) VALUES (?, ?, ?) ON CONFLICT DO NOTHING",
+            [(update_id, body, now) for update_id, body in updates],
+        )
+        return [bool(n) for n in changed]
+
     async def mark_handled(self, update_id: int, *, now: float) -> None:
-        await self._run("UPDATE inbox SET handled_at = ? WHERE update_id = ?", (now, update_id))
+        await self.mark_many_handled([update_id], now=now)
+
+    async def mark_many_handled(self, update_ids: list[int], *, now: float) -> None:
+        await self._session.count_each(
+            "UPDATE inbox SET handled_at = ? WHERE update_id = ?", [(now, update_id) for update_id in update_ids]
+        )
 
     async def unhandled(self) -> list[InboxEntry]:
         rows = await self._all("SELECT update_id, body FROM inbox WHERE handled_at IS NULL ORDER BY update_id")
