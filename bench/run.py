@@ -412,7 +412,12 @@ def table(bot: Result, base: Result) -> tuple[str, list[dict[str, Any]]]:
     return "\n".join(lines), rows
 
 
-async def run(size_name: str, json_path: Path | None, keep: bool, profile: Path | None = None) -> int:
+CASES = ("balance", "generation", "video")
+
+
+async def run(
+    size_name: str, json_path: Path | None, keep: bool, profile: Path | None = None, cases: tuple[str, ...] = CASES
+) -> int:
     size = SIZES[size_name]
     # A bot that drops a download past the upload limit makes the Kie fake log a lost connection.
     logging.getLogger("aiohttp.server").setLevel(logging.CRITICAL)
@@ -434,11 +439,13 @@ async def run(size_name: str, json_path: Path | None, keep: bool, profile: Path 
             for target in (base, bot):
                 target.result.idle_rss_mb = target.rss_kb() / 1024
             for target in (base, bot):
-                print(f"[{target.name}] /balance x {size.balance_users} users", file=sys.stderr)
-                await balance_case(target, size)
-                print(f"[{target.name}] /image x {size.generation_users} users", file=sys.stderr)
-                await generation_case(target, size)
-                for megabytes in size.video_mb:
+                if "balance" in cases:
+                    print(f"[{target.name}] /balance x {size.balance_users} users", file=sys.stderr)
+                    await balance_case(target, size)
+                if "generation" in cases:
+                    print(f"[{target.name}] /image x {size.generation_users} users", file=sys.stderr)
+                    await generation_case(target, size)
+                for megabytes in size.video_mb if "video" in cases else ():
                     print(f"[{target.name}] /video of {megabytes} MB", file=sys.stderr)
                     await video_case(target, megabytes)
         except BaseException:
@@ -484,6 +491,7 @@ def main(argv: list[str] | None = None) -> int:
         help="sample the bot with py-spy during the cases and write collapsed stacks to PATH"
         " (summary: python -m bench.profile PATH); the figures then include the sampling's cost",
     )
+    parser.add_argument("--only", choices=CASES, action="append", help="run only this case (repeatable; default: all)")
     parser.add_argument("--logs", action="store_true", help="print the tail of both processes' output at the end")
     args = parser.parse_args(argv)
-    return asyncio.run(run(args.size, args.json, args.logs, args.profile))
+    return asyncio.run(run(args.size, args.json, args.logs, args.profile, tuple(args.only or CASES)))

@@ -49,12 +49,6 @@ class Session:
         """Run a statement; the number of rows it changed."""
         return await self.call(lambda: self._cursor(sql, params).rowcount)
 
-    async def count_each(self, sql: str, seq_of_params: Sequence[Sequence[Any]]) -> list[int]:
-        """One statement for each parameter set, all in one hop; the rows each one changed."""
-        if not seq_of_params:
-            return []
-        return await self.call(lambda: [self._cursor(sql, params).rowcount for params in seq_of_params])
-
 
 class Repo:
     def __init__(self, session: Session) -> None:

@@ -9,32 +9,18 @@ from typing import Any
 from bot.storage.base import Repo
 from bot.storage.records import InboxEntry, NoticeRecord, NoticeState
 
+# Written for every update, in one round trip each by ``Database.write_each`` (bot/telegram/intake.py).
+INBOX_RECORD = "INSERT INTO inbox (update_id, body, received_at) VALUES (?, ?, ?) ON CONFLICT DO NOTHING"
+INBOX_HANDLED = "UPDATE inbox SET handled_at = ? WHERE update_id = ?"
+
 
 class InboxRepo(Repo):
     async def record(self, update_id: int, body: str, *, now: float) -> bool:
         """Keep the update; False when it was recorded before (Telegram sent it again)."""
-        return bool(
-            await self._run(
-                "INSERT INTO inbox (update_id, body, received_at) VALUES (?, ?, ?) ON CONFLICT DO NOTHING",
-                (update_id, body, now),
-            )
-        )
-
-    async def record_many(self, updates: list[tuple[int, str]], *, now: float) -> list[bool]:
-        """``record`` for each (update_id, body), in one round trip; True where it is new."""
-        changed = await self._session.count_each(
-            "INSERT INTO inbox (update_id, body, received_at) VALUES (?, ?, ?) ON CONFLICT DO NOTHING",
-            [(update_id, body, now) for update_id, body in updates],
-        )
-        return [bool(n) for n in changed]
+        return bool(await self._run(INBOX_RECORD, (update_id, body, now)))
 
     async def mark_handled(self, update_id: int, *, now: float) -> None:
-        await self.mark_many_handled([update_id], now=now)
-
-    async def mark_many_handled(self, update_ids: list[int], *, now: float) -> None:
-        await self._session.count_each(
-            "UPDATE inbox SET handled_at = ? WHERE update_id = ?", [(now, update_id) for update_id in update_ids]
-        )
+        await self._run(INBOX_HANDLED, (now, update_id))
 
     async def unhandled(self) -> list[InboxEntry]:
         rows = await self._all("SELECT update_id, body FROM inbox WHERE handled_at IS NULL ORDER BY update_id")

@@ -30,6 +30,7 @@ from aiogram.utils.backoff import Backoff, BackoffConfig
 from pydantic import ValidationError
 
 from bot.storage import Database
+from bot.storage.messaging import INBOX_HANDLED, INBOX_RECORD
 from bot.telegram.middlewares.in_flight import NOT_TAKEN
 
 log = logging.getLogger(__name__)
@@ -96,10 +97,9 @@ class UpdateIntake:
                 log.warning("update %d skipped: cannot be stored (%s)", update_id, exc)
                 continue
             readable.append((update_id, body, raw))
-        if readable:  # the whole batch in one transaction and one round trip
-            async with self._db.transaction() as repo:
-                new = await repo.inbox.record_many([(update_id, body) for update_id, body, _ in readable], now=now)
-            fresh = [(update_id, raw) for (update_id, _, raw), is_new in zip(readable, new, strict=True) if is_new]
+        # The whole batch in one transaction and one round trip; 0 rows: Telegram sent it before.
+        changed = await self._db.write_each(INBOX_RECORD, [(update_id, body, now) for update_id, body, _ in readable])
+        fresh = [(update_id, raw) for (update_id, _, raw), rows in zip(readable, changed, strict=True) if rows]
         for update_id, raw in fresh:
             self._spawn(update_id, raw)
         return None if highest is None else highest + 1
@@ -152,10 +152,15 @@ class UpdateIntake:
 
     async def _write_marks(self) -> None:
         ids: list[int] = []
+
+        def take() -> list[tuple[float, int]]:  # called once the database's write lock is ours
+            nonlocal ids
+            ids, self._marks, self._marking = self._marks, [], None  # later marks: the next write
+            now = self._clock()
+            return [(now, update_id) for update_id in ids]
+
         try:
-            async with self._db.transaction() as repo:
-                ids, self._marks, self._marking = self._marks, [], None  # later marks: the next write
-                await repo.inbox.mark_many_handled(ids, now=self._clock())
+            await self._db.write_each(INBOX_HANDLED, take)
         except Exception:  # worst case they are handled again after a restart, which is harmless
             log.exception("could not mark update(s) %s handled", ", ".join(map(str, ids)) or "(queued)")
         finally:
