@@ -28,10 +28,11 @@ _MAX_TRACKED_CHATS = 10_000
 class Pacer:
     """At most one pass per ``1 / per_second`` seconds, first come first served.
 
-    The bot-wide pace, which every send waits for. One timer releases one waiter per slot,
-    so a burst of hundreds of replies costs a few microseconds each; a general leaky bucket
-    (aiolimiter) spent over 100 µs of CPU per waiting send on its wake-ups. A waiter that is
-    cancelled (shutdown) gives its place to the next one."""
+    The bot-wide pace, which every send waits for: one timer releases one waiter per slot,
+    in arrival order. Each paced send costs a wake-up of the event loop whatever does the
+    pacing (about 0.1 ms of CPU on the benchmark's machine); this does nothing more, where the
+    general leaky bucket it replaces (aiolimiter) took about a quarter more CPU per waiting
+    send. A waiter that is cancelled (shutdown) gives its place to the next one."""
 
     def __init__(self, per_second: float) -> None:
         self._interval = 1.0 / per_second
