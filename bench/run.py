@@ -248,48 +248,68 @@ def is_balance_reply(call: Call) -> bool:
     return call.method == "sendMessage" and "credits" in str(call.params.get("text", ""))
 
 
-async def balance_case(target: Measured, size: Size) -> None:
-    users = target.new_users(size.balance_users)
-    since = len(target.telegram.calls)
-    for user in users:  # registers them, unmeasured
-        target.push(user, "/balance")
-    await target.wait_calls(since, is_balance_reply, len(users), timeout=120)
-    await target.wait_quiet()
-    sql, cpu = await target.sql_count(), target.cpu_ms()
-    for _ in range(size.balance_rounds):
-        since = len(target.telegram.calls)
-        for user in users:
-            target.push(user, "/balance")
-        await target.wait_calls(since, is_balance_reply, len(users), timeout=120)
-    done = size.balance_rounds * len(users)
-    target.result.balance_cpu_ms = (target.cpu_ms() - cpu) / done
-    target.result.balance_sql = (await target.sql_count() - sql) / done
-
-
-async def generation_case(target: Measured, size: Size) -> None:
-    users = target.new_users(size.generation_users)
+async def register(target: Measured, users: list[int]) -> None:
+    """One unmeasured /balance from each user: they exist before anything is measured."""
     since = len(target.telegram.calls)
     for user in users:
         target.push(user, "/balance")
     await target.wait_calls(since, is_balance_reply, len(users), timeout=120)
     await target.wait_quiet()
-    idle = target.rss_kb()
-    peak = PeakSampler(target)
-    sql, cpu, calls = await target.sql_count(), target.cpu_ms(), target.api_calls()
-    began = time.perf_counter()
+
+
+async def balance_case(targets: list[Measured], size: Size) -> None:
+    """Rounds alternate between the processes, so both meet the same machine (it may be shared)."""
+    users = {target.name: target.new_users(size.balance_users) for target in targets}
+    cpu = dict.fromkeys(users, 0.0)
+    sql = {}
+    for target in targets:
+        await register(target, users[target.name])
+        sql[target.name] = await target.sql_count()
+    for _ in range(size.balance_rounds):
+        for target in targets:
+            began = target.cpu_ms()
+            since = len(target.telegram.calls)
+            for user in users[target.name]:
+                target.push(user, "/balance")
+            await target.wait_calls(since, is_balance_reply, size.balance_users, timeout=120)
+            cpu[target.name] += target.cpu_ms() - began
+    done = size.balance_rounds * size.balance_users
+    for target in targets:
+        target.result.balance_cpu_ms = cpu[target.name] / done
+        target.result.balance_sql = (await target.sql_count() - sql[target.name]) / done
+
+
+async def generation_case(targets: list[Measured], size: Size) -> None:
+    """Rounds alternate between the processes, like ``balance_case``."""
+    users = {target.name: target.new_users(size.generation_users) for target in targets}
+    for target in targets:
+        await register(target, users[target.name])
+    idle = {target.name: target.rss_kb() for target in targets}
+    peaks = {target.name: PeakSampler(target) for target in targets}
+    sql = {target.name: await target.sql_count() for target in targets}
+    calls = {target.name: target.api_calls() for target in targets}
+    cpu = dict.fromkeys(users, 0.0)
+    seconds = dict.fromkeys(users, 0.0)
     for round_ in range(size.generation_rounds):
-        since = len(target.telegram.calls)
-        for i, user in enumerate(users):
-            target.push(user, f"/image a red fox in the snow, take {round_}.{i}")
-        await target.wait_calls(since, lambda c: c.method == "sendPhoto" and c.ok, len(users), timeout=120)
-        await target.wait_quiet()
-    done = size.generation_rounds * len(users)
-    result = target.result
-    result.generation_seconds = time.perf_counter() - began - size.generation_rounds * QUIET
-    result.generation_cpu_ms = (target.cpu_ms() - cpu) / done
-    result.generation_api_calls = (target.api_calls() - calls) / done
-    result.generation_sql = (await target.sql_count() - sql) / done
-    result.generation_peak_over_idle_mb = max(0, await peak.peak_kb() - idle) / 1024
+        for target in targets:
+            began, started = target.cpu_ms(), time.perf_counter()
+            since = len(target.telegram.calls)
+            for i, user in enumerate(users[target.name]):
+                target.push(user, f"/image a red fox in the snow, take {round_}.{i}")
+            await target.wait_calls(
+                since, lambda c: c.method == "sendPhoto" and c.ok, size.generation_users, timeout=120
+            )
+            await target.wait_quiet()
+            cpu[target.name] += target.cpu_ms() - began
+            seconds[target.name] += time.perf_counter() - started - QUIET
+    done = size.generation_rounds * size.generation_users
+    for target in targets:
+        result, name = target.result, target.name
+        result.generation_seconds = seconds[name]
+        result.generation_cpu_ms = cpu[name] / done
+        result.generation_api_calls = (target.api_calls() - calls[name]) / done
+        result.generation_sql = (await target.sql_count() - sql[name]) / done
+        result.generation_peak_over_idle_mb = max(0, await peaks[name].peak_kb() - idle[name]) / 1024
 
 
 async def video_case(target: Measured, megabytes: int) -> None:
@@ -430,7 +450,8 @@ async def run(
         spy: asyncio.subprocess.Process | None = None
         base = Measured("baseline", [sys.executable, "-m", "bench.baseline"], env, folder / "baseline")
         try:
-            # One process at a time under load: the other idles, and this driver has the second core.
+            # One process at a time under load (the other idles, this driver has the second core),
+            # and rounds alternate between them, so a busy moment of a shared machine hits both.
             await base.start(baseline_env)
             await bot.start(bot_env)
             await asyncio.sleep(1.0)  # let both settle before calling anything idle
@@ -438,13 +459,13 @@ async def run(
                 spy = await start_profiler(bot.pid, profile)
             for target in (base, bot):
                 target.result.idle_rss_mb = target.rss_kb() / 1024
+            if "balance" in cases:
+                print(f"/balance x {size.balance_users} users", file=sys.stderr)
+                await balance_case([base, bot], size)
+            if "generation" in cases:
+                print(f"/image x {size.generation_users} users", file=sys.stderr)
+                await generation_case([base, bot], size)
             for target in (base, bot):
-                if "balance" in cases:
-                    print(f"[{target.name}] /balance x {size.balance_users} users", file=sys.stderr)
-                    await balance_case(target, size)
-                if "generation" in cases:
-                    print(f"[{target.name}] /image x {size.generation_users} users", file=sys.stderr)
-                    await generation_case(target, size)
                 for megabytes in size.video_mb if "video" in cases else ():
                     print(f"[{target.name}] /video of {megabytes} MB", file=sys.stderr)
                     await video_case(target, megabytes)
