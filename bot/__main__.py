@@ -44,6 +44,9 @@ def _configure_logging() -> None:
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
     # httpx logs every request URL at INFO; keep logs about the bot, not the plumbing.
     logging.getLogger("httpx").setLevel(logging.WARNING)
+    # aiogram logs every update handled ("Update id=... is handled. Duration ..."): a line per
+    # update on the hottest path, saying nothing the bot's own lines do not. Errors still show.
+    logging.getLogger("aiogram.event").setLevel(logging.WARNING)
 
 
 def _error_text(exc: Exception) -> str:

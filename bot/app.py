@@ -58,6 +58,7 @@ from bot.telegram.middlewares import (
     SendUnitsMiddleware,
     UserMiddleware,
 )
+from bot.telegram.middlewares.response_types import keep_response_types
 from bot.telegram.notices import TelegramNoticeSender
 from bot.telegram.payments import TelegramStarsRefunder
 from bot.telegram.pictures import TelegramPictureSource
@@ -125,6 +126,7 @@ class Application:
         )
         # Innermost: it must see when a delivery's request really goes out (after pacing).
         session.middleware(SendUnitsMiddleware())
+        session.middleware(keep_response_types)
         self.bot = Bot(
             settings.telegram.bot_token.get_secret_value(),
             session=session,

@@ -9,17 +9,25 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import os
+import signal
 import sqlite3
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Callable, Sequence
 from contextlib import asynccontextmanager
 from importlib import resources
 from pathlib import Path
+from typing import Any
 
 import aiosqlite
 
+from bot.storage.base import Session
 from bot.storage.repositories import Repositories
 
 log = logging.getLogger(__name__)
+
+# Benchmark hook (bench/run.py), not a setting: with this variable set, every SQL statement
+# the connection runs is counted, and SIGUSR1 writes the count so far to the named file.
+SQL_COUNT_ENV = "BENCH_SQL_COUNT_FILE"
 
 
 def _migrations() -> list[tuple[int, str]]:
@@ -48,6 +56,11 @@ def _statements(script: str) -> list[str]:
     return statements
 
 
+def _rollback_if_open(raw: sqlite3.Connection) -> None:
+    if raw.in_transaction:
+        raw.execute("ROLLBACK")
+
+
 class Database:
     def __init__(self, path: Path | str) -> None:
         self._path = Path(path)
@@ -67,6 +80,17 @@ class Database:
         for pragma in ("journal_mode=WAL", "synchronous=NORMAL", "foreign_keys=ON", "busy_timeout=5000"):
             await self._conn.execute(f"PRAGMA {pragma}")
         await self._migrate()
+        if os.environ.get(SQL_COUNT_ENV):
+            await self._count_statements(Path(os.environ[SQL_COUNT_ENV]))
+
+    async def _count_statements(self, target: Path) -> None:
+        count = [0]
+
+        def trace(_: str) -> None:  # runs on aiosqlite's thread, the only one that writes
+            count[0] += 1
+
+        await self.connection.set_trace_callback(trace)
+        signal.signal(signal.SIGUSR1, lambda *_: target.write_text(str(count[0])))
 
     async def close(self) -> None:
         if self._conn is not None:
@@ -100,17 +124,52 @@ class Database:
 
     @asynccontextmanager
     async def transaction(self) -> AsyncIterator[Repositories]:
-        """A write unit of work: BEGIN IMMEDIATE ... COMMIT, rolled back on any exception."""
+        """A write unit of work: BEGIN IMMEDIATE ... COMMIT, rolled back on any exception.
+        BEGIN goes with the first statement (see ``Session``); a unit that ran none ends as it began."""
         conn = self.connection
         async with self._lock:
+            session = Session(conn, begin=True)
             try:
-                await conn.execute("BEGIN IMMEDIATE")
-                yield Repositories(conn)
+                yield Repositories(session)
             except BaseException:
-                if conn.in_transaction:  # also when cancelled right after BEGIN
-                    await conn.execute("ROLLBACK")
+                # On aiosqlite's thread, after anything still queued there (a statement whose
+                # caller was cancelled still runs): whatever began is rolled back.
+                await session.call(lambda: _rollback_if_open(conn._conn))
                 raise
-            await conn.execute("COMMIT")
+            if session.begun:
+                await session.call(lambda: conn._conn.execute("COMMIT"))
+
+    async def write_each(
+        self, sql: str, rows: Sequence[Sequence[Any]] | Callable[[], Sequence[Sequence[Any]]]
+    ) -> list[int]:
+        """A transaction of one statement run for each parameter set, all in one round trip to
+        aiosqlite's thread (BEGIN IMMEDIATE, the statements, COMMIT; ROLLBACK if one fails).
+        ``rows`` may be a function, called once the write lock is held (so what piled up while
+        waiting for it goes in too). Returns the rows each statement changed. For the inbox,
+        written for every update."""
+        conn = self.connection
+
+        def run() -> list[int]:  # on aiosqlite's thread
+            raw: sqlite3.Connection = conn._conn
+            raw.execute("BEGIN IMMEDIATE")
+            try:
+                changed = [raw.execute(sql, params).rowcount for params in seq_of_params]
+            except BaseException:
+                _rollback_if_open(raw)
+                raise
+            raw.execute("COMMIT")
+            return changed
+
+        async with self._lock:
+            seq_of_params = rows() if callable(rows) else rows
+            if not seq_of_params:
+                return []
+            try:
+                result: list[int] = await conn._execute(run)
+            except BaseException:  # cancelled while queued or running there: whatever began is undone
+                await conn._execute(_rollback_if_open, conn._conn)
+                raise
+            return result
 
     async def size(self) -> int:
         """Bytes a copy of the database would take: its pages, committed WAL frames included."""
@@ -138,4 +197,4 @@ class Database:
     async def read(self) -> AsyncIterator[Repositories]:
         """Reads take the same lock so they never see another coroutine's open transaction."""
         async with self._lock:
-            yield Repositories(self.connection)
+            yield Repositories(Session(self.connection, begin=False))

@@ -9,19 +9,18 @@ from typing import Any
 from bot.storage.base import Repo
 from bot.storage.records import InboxEntry, NoticeRecord, NoticeState
 
+# Written for every update, in one round trip each by ``Database.write_each`` (bot/telegram/intake.py).
+INBOX_RECORD = "INSERT INTO inbox (update_id, body, received_at) VALUES (?, ?, ?) ON CONFLICT DO NOTHING"
+INBOX_HANDLED = "UPDATE inbox SET handled_at = ? WHERE update_id = ?"
+
 
 class InboxRepo(Repo):
     async def record(self, update_id: int, body: str, *, now: float) -> bool:
         """Keep the update; False when it was recorded before (Telegram sent it again)."""
-        return bool(
-            await self._run(
-                "INSERT INTO inbox (update_id, body, received_at) VALUES (?, ?, ?) ON CONFLICT DO NOTHING",
-                (update_id, body, now),
-            )
-        )
+        return bool(await self._run(INBOX_RECORD, (update_id, body, now)))
 
     async def mark_handled(self, update_id: int, *, now: float) -> None:
-        await self._run("UPDATE inbox SET handled_at = ? WHERE update_id = ?", (now, update_id))
+        await self._run(INBOX_HANDLED, (now, update_id))
 
     async def unhandled(self) -> list[InboxEntry]:
         rows = await self._all("SELECT update_id, body FROM inbox WHERE handled_at IS NULL ORDER BY update_id")

@@ -64,6 +64,7 @@ class UserRecord(_Record):
     is_banned: bool
     blocked_at: float | None
     created_at: float
+    last_seen_at: float
 
     _convert = {"is_banned": bool}
 

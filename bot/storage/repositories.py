@@ -7,12 +7,10 @@ import json
 from dataclasses import dataclass
 from typing import Any
 
-import aiosqlite
-
 from bot.domain import DeliveryMethod, Kind, LedgerKind, MediaKind
 from bot.errors import DuplicateRequestError, InsufficientCreditsError, UnknownUserError
 from bot.storage.admin_queries import AdminRepo
-from bot.storage.base import Repo
+from bot.storage.base import Repo, Session
 from bot.storage.confirmations import ConfirmationRepo
 from bot.storage.growth import PaymentStatsRepo, PromoRepo, ReferralRepo
 from bot.storage.history import HistoryRepo
@@ -347,19 +345,20 @@ class DeliveryRepo(Repo):
 class Repositories:
     """The repositories of one unit of work, all on the caller's transaction."""
 
-    def __init__(self, conn: aiosqlite.Connection) -> None:
-        self.users = UserRepo(conn)
-        self.ledger = LedgerRepo(conn)
-        self.tasks = TaskRepo(conn)
-        self.deliveries = DeliveryRepo(conn)
-        self.admin = AdminRepo(conn)
-        self.inbox = InboxRepo(conn)
-        self.outbox = OutboxRepo(conn)
-        self.payments = PaymentRepo(conn)
-        self.payment_stats = PaymentStatsRepo(conn)
-        self.referrals = ReferralRepo(conn)
-        self.promos = PromoRepo(conn)
-        self.preferences = PreferenceRepo(conn)
-        self.confirmations = ConfirmationRepo(conn)
-        self.queue = QueueRepo(conn)
-        self.history = HistoryRepo(conn)
+    def __init__(self, session: Session) -> None:
+        self.session = session
+        self.users = UserRepo(session)
+        self.ledger = LedgerRepo(session)
+        self.tasks = TaskRepo(session)
+        self.deliveries = DeliveryRepo(session)
+        self.admin = AdminRepo(session)
+        self.inbox = InboxRepo(session)
+        self.outbox = OutboxRepo(session)
+        self.payments = PaymentRepo(session)
+        self.payment_stats = PaymentStatsRepo(session)
+        self.referrals = ReferralRepo(session)
+        self.promos = PromoRepo(session)
+        self.preferences = PreferenceRepo(session)
+        self.confirmations = ConfirmationRepo(session)
+        self.queue = QueueRepo(session)
+        self.history = HistoryRepo(session)

@@ -30,6 +30,7 @@ from aiogram.utils.backoff import Backoff, BackoffConfig
 from pydantic import ValidationError
 
 from bot.storage import Database
+from bot.storage.messaging import INBOX_HANDLED, INBOX_RECORD
 from bot.telegram.middlewares.in_flight import NOT_TAKEN
 
 log = logging.getLogger(__name__)
@@ -71,6 +72,8 @@ class UpdateIntake:
         self._bot = bot
         self._clock = clock
         self._handling: set[asyncio.Task[None]] = set()
+        self._marks: list[int] = []  # handled, waiting for the next write (see _mark_handled)
+        self._marking: asyncio.Future[None] | None = None
 
     # -- taking updates in ---------------------------------------------------------------
 
@@ -80,21 +83,23 @@ class UpdateIntake:
         fresh: list[tuple[int, dict[str, Any]]] = []
         highest: int | None = None
         now = self._clock()
-        async with self._db.transaction() as repo:
-            for raw in raw_updates:
-                update_id = update_id_of(raw)
-                if update_id is None:
-                    log.warning("update without a valid update_id skipped")
-                    continue
-                highest = update_id if highest is None else max(highest, update_id)
-                try:
-                    # ASCII escapes: even a lone surrogate in a text cannot fail the write.
-                    body = json.dumps(raw, ensure_ascii=True)
-                except (TypeError, ValueError) as exc:
-                    log.warning("update %d skipped: cannot be stored (%s)", update_id, exc)
-                    continue
-                if await repo.inbox.record(update_id, body, now=now):
-                    fresh.append((update_id, raw))
+        readable: list[tuple[int, str, dict[str, Any]]] = []
+        for raw in raw_updates:
+            update_id = update_id_of(raw)
+            if update_id is None:
+                log.warning("update without a valid update_id skipped")
+                continue
+            highest = update_id if highest is None else max(highest, update_id)
+            try:
+                # ASCII escapes: even a lone surrogate in a text cannot fail the write.
+                body = json.dumps(raw, ensure_ascii=True)
+            except (TypeError, ValueError) as exc:
+                log.warning("update %d skipped: cannot be stored (%s)", update_id, exc)
+                continue
+            readable.append((update_id, body, raw))
+        # The whole batch in one transaction and one round trip; 0 rows: Telegram sent it before.
+        changed = await self._db.write_each(INBOX_RECORD, [(update_id, body, now) for update_id, body, _ in readable])
+        fresh = [(update_id, raw) for (update_id, _, raw), rows in zip(readable, changed, strict=True) if rows]
         for update_id, raw in fresh:
             self._spawn(update_id, raw)
         return None if highest is None else highest + 1
@@ -136,11 +141,31 @@ class UpdateIntake:
         await self._mark_handled(update_id)
 
     async def _mark_handled(self, update_id: int) -> None:
+        """Group commit: marks that come while one is being written wait for the lock together
+        and are written in the next transaction, so under load one write marks many updates
+        and none waits longer than it would alone."""
+        self._marks.append(update_id)
+        if self._marking is None:
+            self._marking = asyncio.ensure_future(self._write_marks())
+        # Shielded: a handler cancelled now (shutdown) must not cancel the others' marks.
+        await asyncio.shield(self._marking)
+
+    async def _write_marks(self) -> None:
+        ids: list[int] = []
+
+        def take() -> list[tuple[float, int]]:  # called once the database's write lock is ours
+            nonlocal ids
+            ids, self._marks, self._marking = self._marks, [], None  # later marks: the next write
+            now = self._clock()
+            return [(now, update_id) for update_id in ids]
+
         try:
-            async with self._db.transaction() as repo:
-                await repo.inbox.mark_handled(update_id, now=self._clock())
-        except Exception:  # worst case it is handled again after a restart, which is harmless
-            log.exception("could not mark update %d handled", update_id)
+            await self._db.write_each(INBOX_HANDLED, take)
+        except Exception:  # worst case they are handled again after a restart, which is harmless
+            log.exception("could not mark update(s) %s handled", ", ".join(map(str, ids)) or "(queued)")
+        finally:
+            if self._marking is asyncio.current_task():
+                self._marking = None
 
     async def idle(self) -> None:
         """Wait until every update taken in so far has been handled (for tests)."""

@@ -3,6 +3,8 @@
 
 from __future__ import annotations
 
+import functools
+
 from aiogram import Bot
 from aiogram.exceptions import TelegramBadRequest
 from aiogram.filters.callback_data import CallbackData
@@ -25,6 +27,7 @@ class BuyPack(CallbackData, prefix="pack"):
     key: str
 
 
+@functools.lru_cache(maxsize=16)  # the same few objects for every /balance: built once per language
 def buy_button(texts: Translator, language: str) -> InlineKeyboardMarkup:
     """One button that opens the packs: under /balance and the "not enough credits" refusal."""
     builder = InlineKeyboardBuilder()

@@ -6,6 +6,12 @@ takes. The first one of a UTC day (the stored ``last_seen_at`` is from an earlie
 user is new) brings the balance up to the daily amount, never beyond it (nothing piles up
 over days of absence), under the ledger key ``daily:<user>:<yyyy-mm-dd>``, so at most one row
 per user and day. One extra read in a transaction that runs anyway; no table, no timer.
+
+**Registration costs one read** for someone who wrote a moment ago with the same name: their
+row is read and, when nothing it would write differs (same username and first name, not
+marked blocked, ``last_seen_at`` under ``SEEN_REFRESH`` old and of the same UTC day), nothing
+is written. So ``last_seen_at`` is exact to ``SEEN_REFRESH`` (what /user and "active today"
+show are coarser), and daily credits, which look at the day only, are not affected.
 """
 
 from __future__ import annotations
@@ -18,6 +24,7 @@ from bot.domain import LedgerKind
 from bot.storage import Database, Repositories, UserRecord, ledger_key
 
 DAY = 86_400.0
+SEEN_REFRESH = 60.0  # seconds: a user's row is rewritten at most this often when nothing else changed
 
 
 class CreditService:
@@ -40,6 +47,17 @@ class CreditService:
         """Create or refresh a user; a new one gets the starting credits, once ever; the
         first update of a UTC day tops the free daily credits up (when they are on)."""
         now = self._clock()
+        async with self._db.read() as repo:
+            known = await repo.users.get(user_id)
+        if (
+            known is not None
+            and known.username == username
+            and known.first_name == first_name
+            and known.blocked_at is None
+            and now - SEEN_REFRESH < known.last_seen_at <= now
+            and known.last_seen_at >= now - now % DAY
+        ):
+            return known, False
         async with self._db.transaction() as repo:
             seen = await repo.users.last_seen(user_id) if self._daily_credits > 0 else None
             is_new = await repo.users.upsert(

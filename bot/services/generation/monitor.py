@@ -203,9 +203,7 @@ class TaskMonitor:
             log.error("task %d: Kie answered for another task %r", task.id, result.task_id)
             result = None
         if result is not None and result.state is KieState.SUCCESS and result.files:
-            await self._record_files(task, result.files)
-            async with self._db.transaction() as repo:
-                await repo.tasks.mark_delivering(task.id, now=self._clock())
+            await self._record_files(task, result.files, delivering=True)
             await self._deliver(task)
         elif result is not None and result.state is not KieState.PENDING:
             await self._give_up(task, for_failed_result(result))
@@ -233,9 +231,12 @@ class TaskMonitor:
             await repo.tasks.mark_delivering(task.id, now=now)
         await self._settlement.complete(task)
 
-    async def _record_files(self, task: TaskRecord, files: tuple[ResultFile, ...]) -> None:
+    async def _record_files(self, task: TaskRecord, files: tuple[ResultFile, ...], *, delivering: bool = False) -> None:
+        """Keep the result files; ``delivering``: and move the task to delivering, in the same transaction."""
         now = self._clock()
         async with self._db.transaction() as repo:
+            if delivering:
+                await repo.tasks.mark_delivering(task.id, now=now)
             for file in files:
                 await repo.deliveries.add(
                     task.id,

@@ -549,7 +549,7 @@ class GenerationService:
             return
         # Say "working" before the task becomes visible to the monitor, so this line can
         # never overwrite the final "done" or "failed" that the monitor writes.
-        await self._notifier.progress(await self._reload(task), ProgressStage.RUNNING, model_name=model.name)
+        await self._notifier.progress(task, ProgressStage.RUNNING, model_name=model.name)  # it reads the task afresh
         now = self._clock()
         async with self._db.transaction() as repo:
             await repo.tasks.mark_running(task.id, check_at=now + self._poll_interval, now=now)

@@ -8,7 +8,8 @@ burst of results into one group queues instead of failing.
 
 from __future__ import annotations
 
-from collections import OrderedDict
+import asyncio
+from collections import OrderedDict, deque
 from typing import TYPE_CHECKING
 
 from aiogram.client.session.middlewares.base import BaseRequestMiddleware, NextRequestMiddlewareType
@@ -24,6 +25,50 @@ _PACED_PREFIXES = ("Send", "Edit", "Copy", "Forward")
 _MAX_TRACKED_CHATS = 10_000
 
 
+class Pacer:
+    """At most one pass per ``1 / per_second`` seconds, first come first served.
+
+    The bot-wide pace, which every send waits for: one timer releases one waiter per slot,
+    in arrival order. Each paced send costs a wake-up of the event loop whatever does the
+    pacing (about 0.1 ms of CPU on the benchmark's machine); this does nothing more, where the
+    general leaky bucket it replaces (aiolimiter) took about a quarter more CPU per waiting
+    send. A waiter that is cancelled (shutdown) gives its place to the next one."""
+
+    def __init__(self, per_second: float) -> None:
+        self._interval = 1.0 / per_second
+        self._next = 0.0  # loop time of the next free slot
+        self._waiters: deque[asyncio.Future[None]] = deque()
+        self._timer: asyncio.TimerHandle | None = None
+
+    async def __aenter__(self) -> None:
+        loop = asyncio.get_running_loop()
+        now = loop.time()
+        if not self._waiters and now >= self._next:
+            self._next = now + self._interval
+            return
+        waiter = loop.create_future()
+        self._waiters.append(waiter)
+        if self._timer is None:
+            self._timer = loop.call_at(self._next, self._release)
+        await waiter
+
+    async def __aexit__(self, *exc: object) -> None:
+        return None
+
+    def _release(self) -> None:
+        self._timer = None
+        loop = asyncio.get_running_loop()
+        while self._waiters:
+            waiter = self._waiters.popleft()
+            if waiter.done():  # cancelled while waiting
+                continue
+            waiter.set_result(None)
+            self._next = loop.time() + self._interval
+            break
+        if self._waiters:
+            self._timer = loop.call_at(self._next, self._release)
+
+
 class PacingMiddleware(BaseRequestMiddleware):
     def __init__(
         self,
@@ -32,7 +77,7 @@ class PacingMiddleware(BaseRequestMiddleware):
         group_per_minute: float = 20.0,
         group_period: float = 60.0,
     ) -> None:
-        self._global = AsyncLimiter(1, 1 / per_second)
+        self._global = Pacer(per_second)
         self._group_rate = group_per_minute
         self._group_period = group_period
         self._groups: OrderedDict[int | str, AsyncLimiter] = OrderedDict()
