@@ -19,6 +19,7 @@ from .errors import (
     KieTransportError,
     KieUnavailableError,
     KieUnconfirmedError,
+    KieUnreachableError,
     KieValidationError,
     error_for_code,
 )
@@ -61,6 +62,7 @@ __all__ = [
     "KieRateLimitError",
     "KieTransportError",
     "KieUnconfirmedError",
+    "KieUnreachableError",
     "KieUnavailableError",
     "KieValidationError",
     "MarketTaskRequest",

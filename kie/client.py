@@ -24,6 +24,7 @@ from .errors import (
     KieTransportError,
     KieUnavailableError,
     KieUnconfirmedError,
+    KieUnreachableError,
     error_for_code,
 )
 from .families import market, suno, veo
@@ -203,7 +204,7 @@ class KieClient:
             response = await self._http.request(method, url, **kwargs)
         except (httpx.ConnectError, httpx.ConnectTimeout, httpx.PoolTimeout) as exc:
             # Never reached Kie: safe to repeat whatever the call was.
-            raise KieTransportError(f"Kie unreachable ({type(exc).__name__})") from exc
+            raise KieUnreachableError(f"Kie unreachable ({type(exc).__name__})") from exc
         except httpx.TransportError as exc:  # timeouts included
             what = "timed out" if isinstance(exc, httpx.TimeoutException) else "failed"
             if not idempotent:

@@ -28,6 +28,11 @@ class KieTransportError(KieError):
     retryable = True
 
 
+class KieUnreachableError(KieTransportError):
+    """The connection to Kie was never made (refused, DNS, connect timeout, no free
+    connection): the request certainly did not reach Kie, so it is safe to repeat."""
+
+
 class KieUnconfirmedError(KieTransportError):
     """A request that creates something was cut off after it may have reached Kie (a read
     timeout, a dropped connection). Kie has no idempotency key, so repeating it could

@@ -217,6 +217,23 @@ async def test_after_a_retryable_refusal_the_waiting_request_can_be_cancelled(ma
     assert await app.credits.balance(1001) == 10
 
 
+async def test_after_a_server_error_the_request_stays_with_kie_and_is_not_cancelled(make_app, fake_telegram, fake_kie):
+    # A 5xx may come from a gateway after Kie took the request: the claim stays, so a cancel
+    # during the retry's backoff cannot refund a task Kie may be running.
+    app = await make_app(tuning=Tuning(submit_backoff=0.5, shutdown_timeout=2.0))
+    fake_kie.fail_next_create(500, "Bad gateway", http_status=502)
+    handler = asyncio.create_task(send(app, fake_telegram, "/image a fox"))
+    waiting = await fake_telegram.wait_for("editMessageText", lambda c: "in the queue" in c.params["text"])
+    [task] = await tasks_of(app)
+
+    answer = await press(app, fake_telegram, CancelRequest(task_id=task.id).pack(), waiting.result)
+
+    assert answer.startswith("Already sent to the generation service")
+    await asyncio.wait_for(handler, 5)
+    [task] = await tasks_of(app)
+    assert task.kie_task_id is not None and await ledger_kinds(app, task) == [LedgerKind.DEBIT]
+
+
 async def test_cancel_racing_the_submission_ends_one_way_only(make_app, fake_telegram, fake_kie):
     """The submission and the cancel run at the same time, the cancel let go after a varying
     number of event-loop turns: each request ends either cancelled and refunded once with no

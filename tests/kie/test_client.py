@@ -29,6 +29,7 @@ from kie import (
     KieTransportError,
     KieUnavailableError,
     KieUnconfirmedError,
+    KieUnreachableError,
     KieValidationError,
     MarketTaskRequest,
     MediaKind,
@@ -554,15 +555,15 @@ async def test_timeout_is_retryable_transport_error(fake_kie: FakeKie) -> None:
         assert await client.get_credits() == 1000.0
 
 
-async def test_connection_refused_is_transport_error() -> None:
+async def test_connection_refused_is_unreachable() -> None:
     with socket.socket() as probe:
         probe.bind(("127.0.0.1", 0))
         port = probe.getsockname()[1]
     async with KieClient("k", base_url=f"http://127.0.0.1:{port}", transport=loopback_transport()) as c:
-        with pytest.raises(KieTransportError) as caught:
+        with pytest.raises(KieUnreachableError) as caught:
             await c.create_task(market_request())
     # Nothing reached Kie, so repeating the create cannot make a second paid task.
-    assert caught.value.retryable
+    assert caught.value.retryable and isinstance(caught.value, KieTransportError)
 
 
 async def test_create_cut_off_after_sending_is_unconfirmed_not_retryable(fake_kie: FakeKie) -> None:

@@ -26,13 +26,21 @@ from dataclasses import dataclass, field
 from aiolimiter import AsyncLimiter
 from tenacity import AsyncRetrying, RetryCallState, retry_if_exception, stop_after_attempt, wait_exponential_jitter
 
-from kie import KieClient, KieError, TaskRequest
+from kie import KieClient, KieError, KieRateLimitError, KieUnreachableError, TaskRequest
 
 log = logging.getLogger(__name__)
 
 
 def _is_retryable(exc: BaseException) -> bool:
     return isinstance(exc, KieError) and exc.retryable
+
+
+def _never_taken(exc: KieError) -> bool:
+    """Kie certainly does not have the task: it said it is throttling (throttled requests
+    are dropped, not queued), or the connection was never made. After a 5xx or a garbled
+    reply it may have it (a gateway can fail after Kie took the request): the claim stays,
+    so such a request is not cancelled and refunded while Kie may be running it."""
+    return isinstance(exc, KieRateLimitError | KieUnreachableError)
 
 
 class WithdrawnError(Exception):
@@ -42,8 +50,8 @@ class WithdrawnError(Exception):
 @dataclass(frozen=True, slots=True)
 class Claim:
     """The database side of one task's submission: ``take`` right before each createTask
-    call (False: cancelled or settled meanwhile), ``give_back`` after a refusal that is
-    retried (Kie did not take it)."""
+    call (False: cancelled or settled meanwhile), ``give_back`` after a refusal that
+    proves Kie did not take it (see ``_never_taken``)."""
 
     task_id: int
     take: Callable[[], Awaitable[bool]]
@@ -147,18 +155,22 @@ class KieSubmitter:
             sleep=lambda seconds: self._pause(seconds, waiter),
             reraise=True,
         )
+        held = False  # the claim, kept across a retry after which Kie may have the task
         async for attempt in retrying:
             with attempt:
                 if not self._limiter.has_capacity():
                     await waiting()
                 await self._acquire(waiter)
-                if claim is not None and not await claim.take():
-                    raise WithdrawnError(claim.task_id)
+                if claim is not None and not held:
+                    if not await claim.take():
+                        raise WithdrawnError(claim.task_id)
+                    held = True
                 try:
                     return await self._kie.create_task(request)
                 except KieError as exc:
-                    if claim is not None and exc.retryable:
+                    if claim is not None and _never_taken(exc):
                         await claim.give_back()
+                        held = False
                     raise
         raise AssertionError("unreachable: tenacity reraises the last error")
 
