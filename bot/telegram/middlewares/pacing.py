@@ -26,30 +26,36 @@ _MAX_TRACKED_CHATS = 10_000
 
 
 class Pacer:
-    """At most one pass per ``1 / per_second`` seconds, first come first served.
+    """At most ``per_second`` passes a second on average, first come first served, let
+    through in small groups: ``burst`` passes per window of ``burst / per_second`` seconds.
 
-    The bot-wide pace, which every send waits for: one timer releases one waiter per slot,
-    in arrival order. Each paced send costs a wake-up of the event loop whatever does the
-    pacing (about 0.1 ms of CPU on the benchmark's machine); this does nothing more, where the
-    general leaky bucket it replaces (aiolimiter) took about a quarter more CPU per waiting
-    send. A waiter that is cancelled (shutdown) gives its place to the next one."""
+    The bot-wide pace, which every send waits for. Each release costs a wake-up of the event
+    loop (about 0.1 ms of CPU on the benchmark's machine), so one timer releases up to
+    ``burst`` waiters at once instead of one: Telegram counts messages per second, and 5 in
+    a fifth of a second keep to 25 a second as well as 1 in a twenty-fifth. A waiter that is
+    cancelled (shutdown) gives its place to the next one."""
 
-    def __init__(self, per_second: float) -> None:
-        self._interval = 1.0 / per_second
-        self._next = 0.0  # loop time of the next free slot
+    def __init__(self, per_second: float, *, burst: int = 5) -> None:
+        self._burst = max(1, burst)
+        self._window = self._burst / per_second
+        self._window_end = 0.0  # loop time the current window closes
+        self._used = 0  # passes taken in the current window
         self._waiters: deque[asyncio.Future[None]] = deque()
         self._timer: asyncio.TimerHandle | None = None
 
     async def __aenter__(self) -> None:
         loop = asyncio.get_running_loop()
-        now = loop.time()
-        if not self._waiters and now >= self._next:
-            self._next = now + self._interval
-            return
+        if not self._waiters:
+            now = loop.time()
+            if now >= self._window_end:
+                self._window_end, self._used = now + self._window, 0
+            if self._used < self._burst:
+                self._used += 1
+                return
         waiter = loop.create_future()
         self._waiters.append(waiter)
         if self._timer is None:
-            self._timer = loop.call_at(self._next, self._release)
+            self._timer = loop.call_at(self._window_end, self._release)
         await waiter
 
     async def __aexit__(self, *exc: object) -> None:
@@ -58,15 +64,15 @@ class Pacer:
     def _release(self) -> None:
         self._timer = None
         loop = asyncio.get_running_loop()
-        while self._waiters:
+        self._window_end, self._used = loop.time() + self._window, 0
+        while self._waiters and self._used < self._burst:
             waiter = self._waiters.popleft()
             if waiter.done():  # cancelled while waiting
                 continue
             waiter.set_result(None)
-            self._next = loop.time() + self._interval
-            break
+            self._used += 1
         if self._waiters:
-            self._timer = loop.call_at(self._next, self._release)
+            self._timer = loop.call_at(self._window_end, self._release)
 
 
 class PacingMiddleware(BaseRequestMiddleware):
