@@ -18,7 +18,7 @@ from enum import StrEnum
 from bot.catalog import Catalog, CatalogModel, Kind
 from bot.domain import MediaKind
 from bot.errors import ResultButtonStaleError, ResultExpiredError, ResultModelGoneError, ResultPriceChangedError
-from bot.services.generation.requests import ChatRef, GenerationService, Picture, Started
+from bot.services.generation.requests import ChatRef, GenerationService, Order, Picture, Started
 from bot.storage import Database, DeliveryRecord, DeliveryState, TaskRecord
 
 # Kie keeps a result 14 days; a day's margin, so a URL handed to Kie still works when Kie reads it.
@@ -79,16 +79,18 @@ class ResultActions:
         ):
             raise ResultModelGoneError(task.model_key)  # the catalog changed what the model takes
         return await self._generation.charge(
-            user_id=user_id,
-            language=language,
-            model=model,
-            prompt=task.prompt,
-            inputs=task.options,
-            price=task.price,
-            chat=chat,
-            in_group=in_group,
-            picture=picture,
-            request_key=request_key(ResultAction.AGAIN, chat.chat_id, _message(chat)),
+            Order(
+                user_id=user_id,
+                language=language,
+                model=model,
+                prompt=task.prompt,
+                inputs=task.options,
+                price=task.price,
+                chat=chat,
+                in_group=in_group,
+                picture=picture,
+                request_key=request_key(ResultAction.AGAIN, chat.chat_id, _message(chat)),
+            )
         )
 
     async def animate(
@@ -116,16 +118,18 @@ class ResultActions:
         # The picture's own prompt describes what is in it: a fair start for its video.
         prompt = task.prompt[: model.max_prompt_length]
         return await self._generation.charge(
-            user_id=user_id,
-            language=language,
-            model=model,
-            prompt=prompt,
-            inputs=model.inputs(choices),
-            price=now_price,
-            chat=chat,
-            in_group=in_group,
-            picture=Picture(file_id=delivery.file_id, url=url),
-            request_key=request_key(ResultAction.ANIMATE, chat.chat_id, _message(chat)),
+            Order(
+                user_id=user_id,
+                language=language,
+                model=model,
+                prompt=prompt,
+                inputs=model.inputs(choices),
+                price=now_price,
+                chat=chat,
+                in_group=in_group,
+                picture=Picture(file_id=delivery.file_id, url=url),
+                request_key=request_key(ResultAction.ANIMATE, chat.chat_id, _message(chat)),
+            )
         )
 
     async def _pressed(

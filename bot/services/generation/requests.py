@@ -81,6 +81,24 @@ class Picture:
 
 
 @dataclass(frozen=True, slots=True)
+class Order:
+    """One request, priced and ready to charge: who pays, what Kie will get (fixed here, so a
+    catalog edited before the submit cannot change what was paid for), where results go.
+    ``request_key`` makes a button's request once-only (see ``ResultActions``)."""
+
+    user_id: int
+    language: str
+    model: CatalogModel
+    prompt: str
+    inputs: dict[str, Any]
+    price: int
+    chat: ChatRef
+    in_group: bool = False
+    picture: Picture | None = None
+    request_key: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
 class Started:
     task: TaskRecord
     model: CatalogModel
@@ -280,100 +298,59 @@ class GenerationService:
             raise PromptTooLongError(limit=model.max_prompt_length, length=len(prompt), model=model.name)
         choices = model.resolve(request.options)
         return await self.charge(
-            user_id=user_id,
-            language=language,
-            model=model,
-            prompt=prompt,
-            # What Kie will get, priced now: a catalog edited before the submit
-            # (a restart) cannot change what this user paid for.
-            inputs=model.inputs(choices),
-            price=model.price_for(choices),
-            chat=chat,
-            in_group=in_group,
-            picture=picture,
-        )
-
-    async def charge(
-        self,
-        *,
-        user_id: int,
-        language: str,
-        model: CatalogModel,
-        prompt: str,
-        inputs: dict[str, Any],
-        price: int,
-        chat: ChatRef,
-        in_group: bool = False,
-        picture: Picture | None = None,
-        request_key: str | None = None,
-    ) -> Started:
-        """The task row and its debit, in one transaction. Raises a BotError (nothing
-        charged), or ``DuplicateRequestError`` when the command message or ``request_key``
-        (a button under a result) has made a task before."""
-        now = self._clock()
-        async with self._db.transaction() as repo:
-            task, balance = await self._charge(
-                repo,
+            Order(
                 user_id=user_id,
                 language=language,
                 model=model,
                 prompt=prompt,
-                inputs=inputs,
-                price=price,
+                inputs=model.inputs(choices),
+                price=model.price_for(choices),
                 chat=chat,
                 in_group=in_group,
                 picture=picture,
-                request_key=request_key,
-                now=now,
             )
-        log.info("task %d: %s for user %d, %d credits", task.id, model.key, user_id, price)
-        return Started(task=task, model=model, price=price, balance=balance)
+        )
 
-    async def _charge(
-        self,
-        repo: Repositories,
-        *,
-        user_id: int,
-        language: str,
-        model: CatalogModel,
-        prompt: str,
-        inputs: dict[str, Any],
-        price: int,
-        chat: ChatRef,
-        in_group: bool,
-        picture: Picture | None,
-        now: float,
-        request_key: str | None = None,
-    ) -> tuple[TaskRecord, int]:
+    async def charge(self, order: Order) -> Started:
+        """The task row and its debit, in one transaction. Raises a BotError (nothing
+        charged), or ``DuplicateRequestError`` when the command message or ``request_key``
+        (a button under a result) has made a task before."""
+        async with self._db.transaction() as repo:
+            task, balance = await self._charge(repo, order, now=self._clock())
+        log.info("task %d: %s for user %d, %d credits", task.id, order.model.key, order.user_id, order.price)
+        return Started(task=task, model=order.model, price=order.price, balance=balance)
+
+    async def _charge(self, repo: Repositories, order: Order, *, now: float) -> tuple[TaskRecord, int]:
         """The task row and its debit, in the caller's transaction. Raises GroupCapReachedError
         or InsufficientCreditsError (the caller's transaction then rolls everything back)."""
-        if in_group and self._group_cap is not None:
+        chat, model, picture = order.chat, order.model, order.picture
+        if order.in_group and self._group_cap is not None:
             # In the same transaction as the debit, so two requests cannot both squeeze in.
             spent = await repo.tasks.spent_in_chat(chat.chat_id, since=utc_day_start(now))
-            if spent + price > self._group_cap:
-                raise GroupCapReachedError(cap=self._group_cap, spent=spent, price=price)
+            if spent + order.price > self._group_cap:
+                raise GroupCapReachedError(cap=self._group_cap, spent=spent, price=order.price)
         task = await repo.tasks.create(
-            user_id=user_id,
+            user_id=order.user_id,
             chat_id=chat.chat_id,
             thread_id=chat.thread_id,
             request_message_id=chat.message_id,
             kind=model.kind,
             model_key=model.key,
             family=model.family.value,
-            prompt=prompt,
-            options=inputs,
-            price=price,
+            prompt=order.prompt,
+            options=order.inputs,
+            price=order.price,
             callback_token=secrets.token_urlsafe(24),
-            language=language,
+            language=order.language,
             now=now,
             input_file_id=picture.file_id if picture else None,
             input_url=picture.url if picture else None,
-            request_key=request_key,
+            request_key=order.request_key,
         )
         # Raises InsufficientCreditsError, which rolls the task row back with it.
         outcome = await repo.ledger.apply(
-            user_id=user_id,
-            delta=-price,
+            user_id=order.user_id,
+            delta=-order.price,
             kind=LedgerKind.DEBIT,
             op_key=ledger_key(LedgerKind.DEBIT, task.id),
             task_id=task.id,
@@ -459,8 +436,7 @@ class GenerationService:
                 if pending.input_file_id or pending.input_url
                 else None
             )
-            task, balance = await self._charge(
-                repo,
+            order = Order(
                 user_id=user_id,
                 language=pending.language,
                 model=model,
@@ -471,8 +447,8 @@ class GenerationService:
                 chat=ChatRef(pending.chat_id, pending.thread_id, pending.request_message_id),
                 in_group=pending.in_group,
                 picture=picture,
-                now=now,
             )
+            task, balance = await self._charge(repo, order, now=now)
             await repo.confirmations.set_task(confirmation_id, task.id)
             if status_message_id is not None:
                 await repo.tasks.set_status_message(task.id, status_message_id)
