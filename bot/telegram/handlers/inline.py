@@ -7,6 +7,8 @@ answer with a button that opens the bot. Inline mode must be switched on with @B
 
 from __future__ import annotations
 
+from typing import Any
+
 from aiogram import Router
 from aiogram.enums import ParseMode
 from aiogram.types import (
@@ -31,43 +33,31 @@ START_PARAMETER = "inline"
 TITLE_LIMIT = 64
 
 
+# The cached result type of each way a file was sent, and its file-id field; audio takes no
+# title (Telegram shows the track's own), and anything else goes as a document.
+_Titled = type[InlineQueryResultCachedPhoto | InlineQueryResultCachedVideo | InlineQueryResultCachedDocument]
+_TITLED: dict[DeliveryMethod, tuple[_Titled, str]] = {
+    DeliveryMethod.PHOTO: (InlineQueryResultCachedPhoto, "photo_file_id"),
+    DeliveryMethod.VIDEO: (InlineQueryResultCachedVideo, "video_file_id"),
+}
+_AS_DOCUMENT: tuple[_Titled, str] = (InlineQueryResultCachedDocument, "document_file_id")
+
+
 def inline_result(texts: Translator, language: str, shared: SharedFile) -> InlineQueryResultUnion:
     delivery, task = shared.delivery, shared.task
     assert delivery.file_id is not None
-    result_id = str(delivery.id)
-    caption = result_caption(texts, language, task, delivery)
-    # Titles and descriptions are plain text (no parse mode): the prompt as it is, shortened.
-    title = shorten(task.prompt, TITLE_LIMIT)
-    if delivery.sent_as is DeliveryMethod.PHOTO:
-        return InlineQueryResultCachedPhoto(
-            id=result_id,
-            photo_file_id=delivery.file_id,
-            title=title,
-            description=shared.model_name,
-            caption=caption,
-            parse_mode=ParseMode.HTML,
-        )
-    if delivery.sent_as is DeliveryMethod.VIDEO:
-        return InlineQueryResultCachedVideo(
-            id=result_id,
-            video_file_id=delivery.file_id,
-            title=title,
-            description=shared.model_name,
-            caption=caption,
-            parse_mode=ParseMode.HTML,
-        )
+    common: dict[str, Any] = {
+        "id": str(delivery.id),
+        "caption": result_caption(texts, language, task, delivery),
+        "parse_mode": ParseMode.HTML,
+    }
     if delivery.sent_as is DeliveryMethod.AUDIO:
-        return InlineQueryResultCachedAudio(
-            id=result_id, audio_file_id=delivery.file_id, caption=caption, parse_mode=ParseMode.HTML
-        )
-    return InlineQueryResultCachedDocument(
-        id=result_id,
-        document_file_id=delivery.file_id,
-        title=title,
-        description=shared.model_name,
-        caption=caption,
-        parse_mode=ParseMode.HTML,
-    )
+        return InlineQueryResultCachedAudio(audio_file_id=delivery.file_id, **common)
+    # Titles and descriptions are plain text (no parse mode): the prompt as it is, shortened.
+    common |= {"title": shorten(task.prompt, TITLE_LIMIT), "description": shared.model_name}
+    kind, field = _TITLED.get(delivery.sent_as, _AS_DOCUMENT) if delivery.sent_as else _AS_DOCUMENT
+    common[field] = delivery.file_id
+    return kind(**common)
 
 
 def _offset(raw: str) -> int:

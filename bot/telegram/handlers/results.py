@@ -7,6 +7,8 @@ results reply to the result message the button is under."""
 
 from __future__ import annotations
 
+from collections.abc import Awaitable
+
 from aiogram import Router
 from aiogram.enums import ChatType
 from aiogram.types import CallbackQuery, Message
@@ -29,8 +31,18 @@ def _where(query: CallbackQuery) -> tuple[ChatRef, bool]:
 
 
 async def _run(
-    query: CallbackQuery, user: UserRecord, texts: Translator, generation: GenerationService, started: Started
+    query: CallbackQuery,
+    user: UserRecord,
+    texts: Translator,
+    generation: GenerationService,
+    starting: Awaitable[Started],
 ) -> None:
+    """Charge (``starting``), answer the press, then send the request the way a command's goes."""
+    try:
+        started = await starting
+    except DuplicateRequestError:
+        await query.answer(texts("result_button_used", user.language))
+        return
     await answer_charged(query, texts("result_button_started", user.language, price=started.price))
     await generation.launch(started)
 
@@ -44,14 +56,10 @@ async def again(
     texts: Translator,
 ) -> None:
     chat, in_group = _where(query)
-    try:
-        started = await actions.again(
-            task_id=callback_data.task, user_id=user.user_id, language=user.language, chat=chat, in_group=in_group
-        )
-    except DuplicateRequestError:
-        await query.answer(texts("result_button_used", user.language))
-        return
-    await _run(query, user, texts, generation, started)
+    starting = actions.again(
+        task_id=callback_data.task, user_id=user.user_id, language=user.language, chat=chat, in_group=in_group
+    )
+    await _run(query, user, texts, generation, starting)
 
 
 async def animate(
@@ -63,19 +71,15 @@ async def animate(
     texts: Translator,
 ) -> None:
     chat, in_group = _where(query)
-    try:
-        started = await actions.animate(
-            delivery_id=callback_data.delivery,
-            price=callback_data.price,
-            user_id=user.user_id,
-            language=user.language,
-            chat=chat,
-            in_group=in_group,
-        )
-    except DuplicateRequestError:
-        await query.answer(texts("result_button_used", user.language))
-        return
-    await _run(query, user, texts, generation, started)
+    starting = actions.animate(
+        delivery_id=callback_data.delivery,
+        price=callback_data.price,
+        user_id=user.user_id,
+        language=user.language,
+        chat=chat,
+        in_group=in_group,
+    )
+    await _run(query, user, texts, generation, starting)
 
 
 def setup() -> Router:
