@@ -230,7 +230,9 @@ class Application:
         self._web_runner: web.AppRunner | None = None
 
     def _build_dispatcher(self) -> Dispatcher:
+        # No handler keeps conversation state: aiogram's FSM would be a storage lookup per update for nothing.
         dp = Dispatcher(
+            disable_fsm=True,
             credits=self.credits,
             generation=self.generation,
             preferences=self.preferences,

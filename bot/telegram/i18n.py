@@ -50,12 +50,20 @@ class Translator:
                 path=folder, default_locale=ENGLISH, locales_map={RUSSIAN: ENGLISH}, use_td=False
             )
             self._core.locales.update(self._core.find_locales())
+        # Texts without values (button labels, notices) are the same every time: formatted once.
+        self._fixed: dict[tuple[str, str], Markup] = {}
 
     @property
     def languages(self) -> tuple[str, ...]:
         return tuple(sorted(self._core.available_locales))
 
     def __call__(self, key: str, language: str | None = None, /, **values: Any) -> Markup:
+        if not values:
+            fixed = (key, language_for(language))
+            text = self._fixed.get(fixed)
+            if text is None:
+                text = self._fixed[fixed] = Markup(self._core.get(key, fixed[1]))
+            return text
         prepared = {name: _prepare(name, value) for name, value in values.items()}
         return Markup(self._core.get(key, language_for(language), **prepared))
 

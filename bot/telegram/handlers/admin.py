@@ -30,6 +30,7 @@ from bot.storage import TaskState, UserRecord
 from bot.storage.admin_queries import KindCounts
 from bot.telegram.filters import IsAdmin
 from bot.telegram.i18n import Markup, Translator
+from bot.telegram.routing import FeatureRouter
 
 
 def _args(command: CommandObject) -> list[str]:
@@ -256,7 +257,7 @@ async def broadcast(
 
 
 def setup() -> Router:
-    router = Router(name=__name__)
+    router = FeatureRouter(name=__name__)
     router.message.filter(IsAdmin())
     router.message.register(grant, Command("grant", ignore_case=True))
     router.message.register(ban, Command("ban", ignore_case=True))

@@ -15,6 +15,7 @@ from bot.services.operators.backup import BackupService
 from bot.storage import UserRecord
 from bot.telegram.filters import IsAdmin
 from bot.telegram.i18n import Translator
+from bot.telegram.routing import FeatureRouter
 from bot.telegram.wording import file_size
 
 UPLOAD_TIMEOUT = 300  # seconds; up to 50 MB on a slow link takes a while
@@ -40,7 +41,7 @@ async def backup(message: Message, bot: Bot, user: UserRecord, backups: BackupSe
 
 
 def setup() -> Router:
-    router = Router(name=__name__)
+    router = FeatureRouter(name=__name__)
     router.message.filter(IsAdmin(), F.chat.type == ChatType.PRIVATE)
     router.message.register(backup, Command("backup", ignore_case=True))
     return router

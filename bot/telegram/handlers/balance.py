@@ -7,6 +7,7 @@ from aiogram.types import Message
 from bot.storage import UserRecord
 from bot.telegram.i18n import Translator
 from bot.telegram.payments import buy_button
+from bot.telegram.routing import FeatureRouter
 
 
 async def balance(message: Message, user: UserRecord, texts: Translator) -> None:
@@ -17,6 +18,6 @@ async def balance(message: Message, user: UserRecord, texts: Translator) -> None
 
 
 def setup() -> Router:
-    router = Router(name=__name__)
+    router = FeatureRouter(name=__name__)
     router.message.register(balance, Command("balance", ignore_case=True))
     return router

@@ -13,6 +13,7 @@ from bot.services.generation.cancel import CancelOutcome, CancelReport, CancelSe
 from bot.storage import UserRecord
 from bot.telegram.i18n import Markup, Translator
 from bot.telegram.progress import CancelRequest
+from bot.telegram.routing import FeatureRouter
 
 
 def report_text(texts: Translator, language: str, report: CancelReport) -> Markup:
@@ -48,7 +49,7 @@ async def cancel_button(
 
 
 def setup() -> Router:
-    router = Router(name=__name__)
+    router = FeatureRouter(name=__name__)
     router.message.register(cancel_command, Command("cancel", ignore_case=True))
     router.callback_query.register(cancel_button, CancelRequest.filter())
     return router

@@ -17,6 +17,7 @@ from bot.storage import UserRecord
 from bot.telegram.confirmations import CANCEL, CONFIRM, ConfirmPress
 from bot.telegram.i18n import Translator
 from bot.telegram.replies import answer_charged
+from bot.telegram.routing import FeatureRouter
 
 
 def _message(query: CallbackQuery) -> Message | None:
@@ -60,7 +61,7 @@ async def cancel(
 
 
 def setup() -> Router:
-    router = Router(name=__name__)
+    router = FeatureRouter(name=__name__)
     # A forged action or a non-numeric id matches nothing here: the stale-button answer.
     router.callback_query.register(confirm, ConfirmPress.filter(F.action == CONFIRM))
     router.callback_query.register(cancel, ConfirmPress.filter(F.action == CANCEL))

@@ -15,6 +15,7 @@ from aiogram.types import ErrorEvent, User
 
 from bot.services.billing.credits import CreditService
 from bot.telegram.i18n import Translator
+from bot.telegram.routing import FeatureRouter
 
 log = logging.getLogger(__name__)
 
@@ -48,6 +49,6 @@ async def on_error(event: ErrorEvent, texts: Translator, credits: CreditService)
 
 
 def setup() -> Router:
-    router = Router(name=__name__)
+    router = FeatureRouter(name=__name__)
     router.errors.register(on_error)
     return router

@@ -15,6 +15,7 @@ from bot.catalog import Catalog
 from bot.storage import UserRecord
 from bot.telegram.handlers.usage import usage_text
 from bot.telegram.i18n import Translator
+from bot.telegram.routing import FeatureRouter
 
 
 async def hint(message: Message, user: UserRecord, texts: Translator, catalog: Catalog) -> None:
@@ -26,7 +27,7 @@ async def stale_button(query: CallbackQuery, user: UserRecord, texts: Translator
 
 
 def setup() -> Router:
-    router = Router(name=__name__)
+    router = FeatureRouter(name=__name__)
     router.message.filter(F.chat.type == ChatType.PRIVATE)
     router.message.register(hint)
     router.callback_query.register(stale_button)

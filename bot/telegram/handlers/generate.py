@@ -17,6 +17,7 @@ from bot.catalog import Catalog
 from bot.errors import DuplicateRequestError
 from bot.services.generation.requests import ChatRef, GenerationService, Picture
 from bot.storage import UserRecord
+from bot.telegram.routing import FeatureRouter
 
 
 def picture_of(message: Message) -> Picture | None:
@@ -50,7 +51,7 @@ async def generate(message: Message, command: CommandObject, user: UserRecord, g
 
 
 def setup(catalog: Catalog) -> Router:
-    router = Router(name=__name__)
+    router = FeatureRouter(name=__name__)
     # aiogram's Command also ignores commands addressed to another bot (/image@other_bot).
     router.message.register(generate, Command(*catalog.commands, ignore_case=True))
     return router

@@ -11,6 +11,7 @@ from aiogram.types import ChatMemberUpdated
 from bot.catalog import Catalog, Kind
 from bot.services.billing.credits import CreditService
 from bot.telegram.i18n import Translator
+from bot.telegram.routing import FeatureRouter
 
 _GROUPS = F.chat.type.in_({ChatType.GROUP, ChatType.SUPERGROUP})
 
@@ -33,7 +34,7 @@ async def added_to_group(
 
 
 def setup() -> Router:
-    router = Router(name=__name__)
+    router = FeatureRouter(name=__name__)
     router.my_chat_member.register(
         added_to_group, _GROUPS, ChatMemberUpdatedFilter(member_status_changed=JOIN_TRANSITION)
     )

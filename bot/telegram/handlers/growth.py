@@ -17,6 +17,7 @@ from bot.services.billing.referrals import ReferralService
 from bot.storage import PromoRecord, UserRecord
 from bot.telegram.filters import IsAdmin
 from bot.telegram.i18n import Markup, Translator
+from bot.telegram.routing import FeatureRouter
 
 
 async def invite(message: Message, user: UserRecord, referrals: ReferralService, texts: Translator, bot: Bot) -> None:
@@ -100,7 +101,7 @@ async def promos_list(message: Message, user: UserRecord, promos: PromoService, 
 
 
 def setup() -> Router:
-    router = Router(name=__name__)
+    router = FeatureRouter(name=__name__)
     router.message.register(invite, Command("invite", ignore_case=True))
     router.message.register(promo, Command("promo", ignore_case=True))
     return router
@@ -108,7 +109,7 @@ def setup() -> Router:
 
 def setup_admin() -> Router:
     """/promo_new and /promos, for ADMIN_IDS only (anyone else falls through)."""
-    router = Router(name=f"{__name__}.admin")
+    router = FeatureRouter(name=f"{__name__}.admin")
     router.message.filter(IsAdmin())
     router.message.register(promo_new, Command("promo_new", ignore_case=True))
     router.message.register(promos_list, Command("promos", ignore_case=True))

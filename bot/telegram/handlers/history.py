@@ -21,6 +21,7 @@ from bot.services.generation.history import HistoryPage, HistoryService, ResendO
 from bot.storage import UserRecord
 from bot.telegram.files import ICONS, shorten
 from bot.telegram.i18n import RUSSIAN, Markup, Translator, language_for
+from bot.telegram.routing import FeatureRouter
 
 PROMPT_LIMIT = 80  # characters of a prompt shown in the list
 _KIND_ICONS = {kind: ICONS[kind.media] for kind in Kind}
@@ -171,7 +172,7 @@ async def resend(
 
 
 def setup() -> Router:
-    router = Router(name=__name__)
+    router = FeatureRouter(name=__name__)
     router.message.register(history_command, Command("history", ignore_case=True))
     router.callback_query.register(turn_page, HistoryPageButton.filter())
     router.callback_query.register(resend, ResendButton.filter())

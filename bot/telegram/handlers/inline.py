@@ -27,6 +27,7 @@ from bot.storage import UserRecord
 from bot.telegram.files import shorten
 from bot.telegram.i18n import Translator
 from bot.telegram.resend import result_caption
+from bot.telegram.routing import FeatureRouter
 
 CACHE_TIME = 10  # seconds: a new result shows up soon
 START_PARAMETER = "inline"
@@ -82,6 +83,6 @@ async def share(query: InlineQuery, user: UserRecord, history: HistoryService, t
 
 
 def setup() -> Router:
-    router = Router(name=__name__)
+    router = FeatureRouter(name=__name__)
     router.inline_query.register(share)
     return router

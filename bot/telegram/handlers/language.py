@@ -12,6 +12,7 @@ from aiogram.utils.keyboard import InlineKeyboardBuilder
 from bot.services.billing.credits import CreditService
 from bot.storage import UserRecord
 from bot.telegram.i18n import ENGLISH, LANGUAGES, RUSSIAN, Translator
+from bot.telegram.routing import FeatureRouter
 
 # Each language's name in itself: a reader who cannot read the current one still finds theirs.
 _NAMES = {RUSSIAN: "🇷🇺 Русский", ENGLISH: "🇬🇧 English"}
@@ -44,7 +45,7 @@ async def chosen(
 
 
 def setup() -> Router:
-    router = Router(name=__name__)
+    router = FeatureRouter(name=__name__)
     router.message.register(choose, Command("language", ignore_case=True))
     # A forged or outdated code matches nothing here and gets the stale-button answer.
     router.callback_query.register(chosen, LanguageChoice.filter(F.code.in_(LANGUAGES)))

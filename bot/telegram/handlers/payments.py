@@ -19,6 +19,7 @@ from bot.storage import UserRecord
 from bot.telegram.filters import IsAdmin
 from bot.telegram.i18n import Translator
 from bot.telegram.payments import BuyMenu, BuyPack, packs_keyboard
+from bot.telegram.routing import FeatureRouter
 
 log = logging.getLogger(__name__)
 
@@ -187,7 +188,7 @@ async def terms(message: Message, user: UserRecord, texts: Translator) -> None:
 
 
 def setup() -> Router:
-    router = Router(name=__name__)
+    router = FeatureRouter(name=__name__)
     router.message.register(buy, Command("buy", ignore_case=True))
     router.message.register(pay_support, Command("paysupport", ignore_case=True))
     router.message.register(terms, Command("terms", ignore_case=True))
@@ -201,7 +202,7 @@ def setup() -> Router:
 
 def setup_admin() -> Router:
     """/refundstars, for ADMIN_IDS only (anyone else falls through, as for other admin commands)."""
-    router = Router(name=f"{__name__}.admin")
+    router = FeatureRouter(name=f"{__name__}.admin")
     router.message.filter(IsAdmin())
     router.message.register(refund_stars, Command("refundstars", ignore_case=True))
     return router

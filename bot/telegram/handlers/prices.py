@@ -14,6 +14,7 @@ from bot.services.billing.credits import CreditService
 from bot.storage import UserRecord
 from bot.telegram.files import ICONS
 from bot.telegram.i18n import Markup, Translator
+from bot.telegram.routing import FeatureRouter
 
 PHOTO_MARK = "📷"  # the model takes a photo (see prices_photo_legend)
 
@@ -61,6 +62,6 @@ async def prices(
 
 
 def setup() -> Router:
-    router = Router(name=__name__)
+    router = FeatureRouter(name=__name__)
     router.message.register(prices, Command("prices", ignore_case=True))
     return router

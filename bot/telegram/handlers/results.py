@@ -20,6 +20,7 @@ from bot.storage import UserRecord
 from bot.telegram.i18n import Translator
 from bot.telegram.replies import answer_charged
 from bot.telegram.result_buttons import AgainButton, AnimateButton
+from bot.telegram.routing import FeatureRouter
 
 
 def _where(query: CallbackQuery) -> tuple[ChatRef, bool]:
@@ -83,7 +84,7 @@ async def animate(
 
 
 def setup() -> Router:
-    router = Router(name=__name__)
+    router = FeatureRouter(name=__name__)
     # Data that does not parse (forged, another version's) matches nothing here and gets the
     # stale-button answer of the fallback router.
     router.callback_query.register(again, AgainButton.filter())

@@ -29,6 +29,7 @@ from bot.errors import SettingUnavailableError
 from bot.services.generation.preferences import Preferences, Setting
 from bot.storage import UserRecord
 from bot.telegram.i18n import Markup, Translator
+from bot.telegram.routing import FeatureRouter
 
 KINDS = tuple(kind.value for kind in Kind)
 MODELS = "m"  # the page listing a kind's models
@@ -294,7 +295,7 @@ async def _foreign(query: CallbackQuery, callback_data: CallbackData) -> bool:
 
 
 def setup() -> Router:
-    router = Router(name=__name__)
+    router = FeatureRouter(name=__name__)
     router.message.register(settings, Command("settings", ignore_case=True))
     for factory in (SettingsOpen, SettingsModel, SettingsChoice, SettingsReset):
         router.callback_query.register(not_yours, factory.filter(), _foreign)

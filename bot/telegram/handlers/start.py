@@ -9,6 +9,7 @@ from bot.services.billing.referrals import ReferralService, code_from_start
 from bot.storage import UserRecord
 from bot.telegram.handlers.usage import usage_text
 from bot.telegram.i18n import Translator
+from bot.telegram.routing import FeatureRouter
 
 
 async def start(
@@ -35,7 +36,7 @@ async def help_command(message: Message, user: UserRecord, texts: Translator, ca
 
 
 def setup() -> Router:
-    router = Router(name=__name__)
+    router = FeatureRouter(name=__name__)
     router.message.register(start, CommandStart())
     router.message.register(help_command, Command("help", ignore_case=True))
     return router

@@ -13,6 +13,7 @@ from aiogram.types import Message
 
 from bot.storage import UserRecord
 from bot.telegram.i18n import Translator
+from bot.telegram.routing import FeatureRouter
 
 
 async def whoami(message: Message, user: UserRecord, texts: Translator) -> None:
@@ -25,6 +26,6 @@ async def whoami(message: Message, user: UserRecord, texts: Translator) -> None:
 
 
 def setup() -> Router:
-    router = Router(name=__name__)
+    router = FeatureRouter(name=__name__)
     router.message.register(whoami, Command("whoami", ignore_case=True))
     return router
