@@ -5,6 +5,7 @@ the commands and buttons of other features."""
 from __future__ import annotations
 
 import itertools
+from datetime import UTC, datetime
 from typing import Any
 
 import pytest
@@ -37,7 +38,7 @@ def bot() -> Bot:
 
 
 def every_command(feature_routers: list[FeatureRouter]) -> list[str]:
-    names = set()
+    names: set[str] = set()
     for router in feature_routers:
         for handler in router.message.handlers:
             for item in handler.filters or ():
@@ -64,7 +65,7 @@ OTHER_TEXTS = ["hello", "", "   ", "/", "/@", "/unknown_command", "🦊 /balance
 
 def message(text: str, *, as_caption: bool) -> Message:
     body: dict[str, Any] = {"caption": text} if as_caption else {"text": text}
-    return Message(message_id=1, date=0, chat=CHAT, from_user=SENDER, **body)
+    return Message(message_id=1, date=datetime.now(UTC), chat=CHAT, from_user=SENDER, **body)
 
 
 async def takes(handlers: list[Any], event: Any, bot: Bot) -> bool:
@@ -98,7 +99,7 @@ async def test_a_command_is_tried_only_by_its_own_router_and_those_taking_any_me
 
 
 def button_prefixes(feature_routers: list[FeatureRouter]) -> list[str]:
-    prefixes = set()
+    prefixes: set[str] = set()
     for router in feature_routers:
         for handler in router.callback_query.handlers:
             for item in handler.filters or ():
