@@ -1,8 +1,10 @@
-"""One SQLite connection, one writer at a time, schema migrated at open.
+"""One SQLite connection, one unit of work at a time, schema migrated at open.
 
-aiosqlite runs every statement of a connection on one thread, but transaction state is
-shared by all coroutines using it, so every unit of work takes ``_lock`` (see
-``Database.transaction``). A single-process bot needs nothing more.
+aiosqlite opens and closes the connection and runs what takes long (migrations, backups)
+on its thread; the statements of a unit of work run on the event loop's thread (see
+``bot/storage/base.py`` for why). Transaction state is shared by every coroutine using the
+connection, so every unit of work takes ``_lock`` (see ``Database.transaction``). A
+single-process bot needs nothing more.
 """
 
 from __future__ import annotations
@@ -75,7 +77,8 @@ class Database:
         if str(self._path) != ":memory:":
             self._path.parent.mkdir(parents=True, exist_ok=True)
         # isolation_level=None: we issue BEGIN IMMEDIATE ourselves, so the write lock is taken up front.
-        self._conn = await aiosqlite.connect(self._path, isolation_level=None)
+        # check_same_thread=False: units of work use it from the loop's thread (always under _lock).
+        self._conn = await aiosqlite.connect(self._path, isolation_level=None, check_same_thread=False)
         self._conn.row_factory = aiosqlite.Row
         for pragma in ("journal_mode=WAL", "synchronous=NORMAL", "foreign_keys=ON", "busy_timeout=5000"):
             await self._conn.execute(f"PRAGMA {pragma}")
@@ -86,7 +89,7 @@ class Database:
     async def _count_statements(self, target: Path) -> None:
         count = [0]
 
-        def trace(_: str) -> None:  # runs on aiosqlite's thread, the only one that writes
+        def trace(_: str) -> None:  # one statement runs at a time (see _lock)
             count[0] += 1
 
         await self.connection.set_trace_callback(trace)
@@ -102,6 +105,10 @@ class Database:
         if self._conn is None:
             raise RuntimeError("database is not open")
         return self._conn
+
+    @property
+    def _raw(self) -> sqlite3.Connection:
+        return self.connection._conn
 
     async def _migrate(self) -> None:
         conn = self.connection
@@ -126,31 +133,29 @@ class Database:
     async def transaction(self) -> AsyncIterator[Repositories]:
         """A write unit of work: BEGIN IMMEDIATE ... COMMIT, rolled back on any exception.
         BEGIN goes with the first statement (see ``Session``); a unit that ran none ends as it began."""
-        conn = self.connection
         async with self._lock:
-            session = Session(conn, begin=True)
+            raw = self._raw
+            session = Session(raw, begin=True)
             try:
                 yield Repositories(session)
             except BaseException:
-                # On aiosqlite's thread, after anything still queued there (a statement whose
-                # caller was cancelled still runs): whatever began is rolled back.
-                await session.call(lambda: _rollback_if_open(conn._conn))
+                _rollback_if_open(raw)
                 raise
             if session.begun:
-                await session.call(lambda: conn._conn.execute("COMMIT"))
+                raw.execute("COMMIT")
 
     async def write_each(
         self, sql: str, rows: Sequence[Sequence[Any]] | Callable[[], Sequence[Sequence[Any]]]
     ) -> list[int]:
-        """A transaction of one statement run for each parameter set, all in one round trip to
-        aiosqlite's thread (BEGIN IMMEDIATE, the statements, COMMIT; ROLLBACK if one fails).
-        ``rows`` may be a function, called once the write lock is held (so what piled up while
-        waiting for it goes in too). Returns the rows each statement changed. For the inbox,
-        written for every update."""
-        conn = self.connection
-
-        def run() -> list[int]:  # on aiosqlite's thread
-            raw: sqlite3.Connection = conn._conn
+        """A transaction of one statement run for each parameter set (BEGIN IMMEDIATE, the
+        statements, COMMIT; ROLLBACK if one fails). ``rows`` may be a function, called once
+        the lock is held (so what piled up while waiting for it goes in too). Returns the rows
+        each statement changed. For the inbox, written for every update."""
+        async with self._lock:
+            seq_of_params = rows() if callable(rows) else rows
+            if not seq_of_params:
+                return []
+            raw = self._raw
             raw.execute("BEGIN IMMEDIATE")
             try:
                 changed = [raw.execute(sql, params).rowcount for params in seq_of_params]
@@ -159,17 +164,6 @@ class Database:
                 raise
             raw.execute("COMMIT")
             return changed
-
-        async with self._lock:
-            seq_of_params = rows() if callable(rows) else rows
-            if not seq_of_params:
-                return []
-            try:
-                result: list[int] = await conn._execute(run)
-            except BaseException:  # cancelled while queued or running there: whatever began is undone
-                await conn._execute(_rollback_if_open, conn._conn)
-                raise
-            return result
 
     async def size(self) -> int:
         """Bytes a copy of the database would take: its pages, committed WAL frames included."""
@@ -197,4 +191,4 @@ class Database:
     async def read(self) -> AsyncIterator[Repositories]:
         """Reads take the same lock so they never see another coroutine's open transaction."""
         async with self._lock:
-            yield Repositories(Session(self.connection, begin=False))
+            yield Repositories(Session(self._raw, begin=False))
