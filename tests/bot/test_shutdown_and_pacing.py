@@ -10,6 +10,7 @@ import httpx
 from bot.app import Application, Tuning
 from bot.runner import WEBHOOK_PATH, register_webhook_route
 from bot.storage import TaskState
+from bot.telegram.middlewares.pacing import Pacer
 from tests.conftest import make_settings, send
 
 
@@ -107,3 +108,27 @@ async def test_pacing_applies_to_every_group_separately(make_app, fake_telegram,
     await asyncio.gather(*(app.bot.send_message(chat_id=-100 - n, text="hi") for n in range(5)))
     assert time.monotonic() - started < 2.0  # five groups, one message each: no waiting
     assert len(fake_telegram.calls_of("sendMessage", ok=True)) == 5
+
+
+async def test_the_bot_wide_pacer_lets_sends_through_in_groups_at_its_pace():
+    # Ten times Telegram's pace, so the test takes a fraction of a second: windows of 0.04 s.
+    pacer, per_second, burst = Pacer(250.0, burst=10), 250.0, 10
+    window = burst / per_second
+    loop = asyncio.get_running_loop()
+    passed: list[float] = []
+
+    async def send() -> None:
+        async with pacer:
+            passed.append(loop.time())
+
+    await asyncio.gather(*(send() for _ in range(100)))
+    assert len(passed) == 100
+    # The first group goes at once; the other nine each wait for a window of their own.
+    assert passed[-1] - passed[0] >= (100 // burst - 1) * window * 0.999
+    # No window holds more than one group: 21 sends always span more than one window.
+    assert all(passed[i + 2 * burst] - passed[i] > window * 0.999 for i in range(len(passed) - 2 * burst))
+    # A lone send after a quiet moment is not held at all.
+    await asyncio.sleep(window * 1.5)
+    began = loop.time()
+    await send()
+    assert passed[-1] - began < window
