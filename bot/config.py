@@ -39,6 +39,9 @@ class TelegramSettings(_Env):
     # Empty: the bot works in any group. Otherwise other groups get a refusal and it leaves.
     allowed_group_ids: Annotated[frozenset[int], NoDecode] = frozenset()
     group_daily_credits: int | None = Field(None, gt=0)  # per group per UTC day; unset: no cap
+    # Messages a second the bot sends at most, all chats together: Telegram allows about 30
+    # (up to 1000 for a bot with paid broadcasts enabled).
+    telegram_rate_limit: float = Field(25.0, gt=0, le=1000)
 
     @field_validator("bot_token")
     @classmethod

@@ -36,6 +36,8 @@ def run_bot(env: dict[str, str], cwd) -> subprocess.CompletedProcess[str]:
         ({**GOOD_ENV, "KIE_POLL_INTERVAL": "-1"}, "KIE_POLL_INTERVAL"),
         ({**GOOD_ENV, "ADMIN_IDS": "12,bob"}, "ADMIN_IDS"),
         ({**GOOD_ENV, "STARTING_CREDITS": "-3"}, "STARTING_CREDITS"),
+        ({**GOOD_ENV, "TELEGRAM_RATE_LIMIT": "0"}, "TELEGRAM_RATE_LIMIT"),
+        ({**GOOD_ENV, "TELEGRAM_RATE_LIMIT": "5000"}, "TELEGRAM_RATE_LIMIT"),
     ],
 )
 def test_bad_setting_names_the_variable(monkeypatch, tmp_path, env, variable):
@@ -82,6 +84,7 @@ def test_values_and_defaults(monkeypatch, tmp_path):
     assert settings.telegram.telegram_mode == "polling"
     assert settings.billing.starting_credits == 10
     assert settings.kie.poll_interval == 30
+    assert settings.telegram.telegram_rate_limit == 25
     assert "kie-secret" not in repr(settings)
 
 

@@ -110,6 +110,15 @@ async def test_pacing_applies_to_every_group_separately(make_app, fake_telegram,
     assert len(fake_telegram.calls_of("sendMessage", ok=True)) == 5
 
 
+async def test_the_bot_wide_pace_is_the_operators_setting(make_app, fake_telegram, fake_kie):
+    # TELEGRAM_RATE_LIMIT=50: groups of ten per 0.2 s, so the 21st send waits two windows.
+    app = await make_app(telegram_rate_limit=50.0)
+    started = time.monotonic()
+    await asyncio.gather(*(app.bot.send_message(chat_id=1001 + n, text="hi") for n in range(21)))
+    assert time.monotonic() - started >= 0.39
+    assert len(fake_telegram.calls_of("sendMessage", ok=True)) == 21
+
+
 async def test_the_bot_wide_pacer_lets_sends_through_in_groups_at_its_pace():
     # Ten times Telegram's pace, so the test takes a fraction of a second: windows of 0.04 s.
     pacer, per_second, burst = Pacer(250.0, burst=10), 250.0, 10
