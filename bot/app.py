@@ -81,8 +81,7 @@ class Tuning:
     shutdown_timeout: float = 20.0  # for the whole stop, all phases together
     upload_grace: float = 50.0  # then more for a file already out to Telegram (recorded, not resent)
     kie_timeout: float = 30.0
-    # Telegram's own limits; tests make them small to see the pacing. None: TELEGRAM_RATE_LIMIT.
-    messages_per_second: float | None = None
+    # Telegram's limit per group (the bot-wide one is TELEGRAM_RATE_LIMIT); tests make it small.
     group_messages: float = 20.0
     group_period: float = 60.0
     # A broadcast edits its progress message every so many sends or seconds.
@@ -119,7 +118,7 @@ class Application:
         session.middleware(RetryAfterMiddleware())
         session.middleware(
             PacingMiddleware(
-                per_second=self.tuning.messages_per_second or settings.telegram.telegram_rate_limit,
+                per_second=settings.telegram.telegram_rate_limit,
                 group_per_minute=self.tuning.group_messages,
                 group_period=self.tuning.group_period,
             )

@@ -24,8 +24,10 @@ CREATE_PATH = "/api/v1/jobs/createTask"
 
 async def admin_app(make_app, **overrides):
     # Pacing is tested on its own; here replies need not wait.
-    tuning = Tuning(submit_backoff=0.01, shutdown_timeout=2.0, messages_per_second=1000)
-    return await make_app(admin_ids=frozenset({ADMIN, OTHER_ADMIN}), tuning=tuning, **overrides)
+    tuning = Tuning(submit_backoff=0.01, shutdown_timeout=2.0)
+    return await make_app(
+        admin_ids=frozenset({ADMIN, OTHER_ADMIN}), telegram_rate_limit=1000, tuning=tuning, **overrides
+    )
 
 
 async def say(app, fake_telegram, text: str, *, user_id: int = ADMIN, **kwargs):

@@ -23,7 +23,8 @@ GROUP = -100777
 async def app_with(make_app: AppFactory, **tuning: Any) -> Application:
     return await make_app(
         admin_ids=frozenset({ADMIN}),
-        tuning=Tuning(submit_backoff=0.01, shutdown_timeout=2.0, messages_per_second=1000, **tuning),
+        telegram_rate_limit=1000,
+        tuning=Tuning(submit_backoff=0.01, shutdown_timeout=2.0, **tuning),
     )
 
 

@@ -36,7 +36,7 @@ def progress_message(fake_telegram):
 async def test_broadcast_is_paced_and_blocked_users_are_marked_not_retried(make_app, fake_telegram, fake_kie):
     rate = 25
     app = await make_app(
-        admin_ids=frozenset({ADMIN}), tuning=tuning(messages_per_second=rate, broadcast_progress_every=4)
+        admin_ids=frozenset({ADMIN}), telegram_rate_limit=rate, tuning=tuning(broadcast_progress_every=4)
     )
     users = list(range(2001, 2011))
     await register(app, users)
@@ -71,7 +71,8 @@ async def test_broadcast_is_paced_and_blocked_users_are_marked_not_retried(make_
 async def test_users_are_served_during_a_broadcast_and_only_one_runs(make_app, fake_telegram, fake_kie):
     app = await make_app(
         admin_ids=frozenset({ADMIN}),
-        tuning=tuning(messages_per_second=30, broadcast_progress_every=1000, broadcast_progress_interval=0.2),
+        telegram_rate_limit=30,
+        tuning=tuning(broadcast_progress_every=1000, broadcast_progress_interval=0.2),
     )
     await say(app, fake_telegram, "/start", user_id=ALICE, username="alice")  # gets the welcome credits
     await register(app, range(2001, 2024))
@@ -101,7 +102,7 @@ async def test_users_are_served_during_a_broadcast_and_only_one_runs(make_app, f
 
 
 async def test_broadcast_keeps_telegram_formatting_and_needs_a_text(make_app, fake_telegram, fake_kie):
-    app = await make_app(admin_ids=frozenset({ADMIN}), tuning=tuning(messages_per_second=1000))
+    app = await make_app(admin_ids=frozenset({ADMIN}), telegram_rate_limit=1000, tuning=tuning())
     await register(app, [2001])
     await say(app, fake_telegram, "/broadcast   ")
     assert "Usage: /broadcast <text>" in texts_in(fake_telegram, ADMIN)[-1]
@@ -118,7 +119,7 @@ async def test_broadcast_keeps_telegram_formatting_and_needs_a_text(make_app, fa
 
 
 async def test_shutdown_stops_a_broadcast_between_sends_and_reports_it(make_app, fake_telegram, fake_kie):
-    app = await make_app(admin_ids=frozenset({ADMIN}), tuning=tuning(messages_per_second=20))
+    app = await make_app(admin_ids=frozenset({ADMIN}), telegram_rate_limit=20, tuning=tuning())
     await register(app, range(2001, 2041))
     await say(app, fake_telegram, "/broadcast Long one")
     await asyncio.sleep(0.3)

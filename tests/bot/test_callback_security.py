@@ -137,7 +137,10 @@ def photo_chats(fake_telegram) -> list[Any]:
 # Telegram's (25 messages a second, all chats together) would only make the tests that open
 # several tasks, above all those serving case after case in one application, wait for them.
 QUICK_CREATES: dict[str, Any] = {"rate_limit": 20, "rate_period": 0.5}
-QUICK_MESSAGES = Tuning(submit_backoff=0.01, shutdown_timeout=2.0, messages_per_second=1000.0)
+QUICK_MESSAGES: dict[str, Any] = {
+    "telegram_rate_limit": 1000.0,
+    "tuning": Tuning(submit_backoff=0.01, shutdown_timeout=2.0),
+}
 
 
 async def check_each(app, names: Iterable[str], check: Callable[[str, int], Awaitable[None]]) -> None:
@@ -242,7 +245,7 @@ BAD_SIGNATURES: dict[str, Callable[[str], dict[str, str]]] = {
 
 
 async def test_badly_signed_callback_is_refused_and_changes_nothing(make_app, fake_telegram, fake_kie):
-    app = await make_app(webhook_hmac_key=KEY, **QUICK_CREATES, tuning=QUICK_MESSAGES)
+    app = await make_app(webhook_hmac_key=KEY, **QUICK_CREATES, **QUICK_MESSAGES)
 
     async def check(name: str, user_id: int) -> None:
         task, kie_id = await start_image(app, fake_telegram, fake_kie, user_id=user_id)
@@ -300,7 +303,7 @@ KEYLESS_HEADERS: dict[str, dict[str, str]] = {
 
 
 async def test_without_a_key_an_unsigned_callback_is_accepted(make_app, fake_telegram, fake_kie):
-    app = await make_app(**QUICK_CREATES, tuning=QUICK_MESSAGES)
+    app = await make_app(**QUICK_CREATES, **QUICK_MESSAGES)
 
     async def check(name: str, user_id: int) -> None:
         task, kie_id = await start_image(app, fake_telegram, fake_kie, user_id=user_id)
@@ -372,7 +375,7 @@ MALFORMED: dict[str, Callable[[str], bytes]] = {
 
 
 async def test_malformed_callback_is_a_client_error_and_changes_nothing(make_app, fake_telegram, fake_kie):
-    app = await make_app(**QUICK_CREATES, tuning=QUICK_MESSAGES)
+    app = await make_app(**QUICK_CREATES, **QUICK_MESSAGES)
 
     async def check(name: str, user_id: int) -> None:
         task, kie_id = await start_image(app, fake_telegram, fake_kie, user_id=user_id)
@@ -397,7 +400,7 @@ async def test_malformed_callback_is_a_client_error_and_changes_nothing(make_app
 
 
 async def test_oversized_callback_is_refused_with_413_and_changes_nothing(make_app, fake_telegram, fake_kie):
-    app = await make_app(**QUICK_CREATES, tuning=QUICK_MESSAGES)
+    app = await make_app(**QUICK_CREATES, **QUICK_MESSAGES)
 
     async def check(name: str, user_id: int) -> None:
         task, kie_id = await start_image(app, fake_telegram, fake_kie, user_id=user_id)
@@ -450,7 +453,7 @@ WRONG_TOKENS = [
 
 
 async def test_wrong_token_is_forbidden_and_changes_nothing(make_app, fake_telegram, fake_kie):
-    app = await make_app(**QUICK_CREATES, tuning=QUICK_MESSAGES)
+    app = await make_app(**QUICK_CREATES, **QUICK_MESSAGES)
 
     async def check(name: str, user_id: int) -> None:
         task, kie_id = await start_image(app, fake_telegram, fake_kie, user_id=user_id)
@@ -645,7 +648,7 @@ async def test_burst_of_users_against_kies_rate_limit_all_delivered_none_refunde
     fake_kie.fail_next_create(429, "Rate limit exceeded", times=5)
     # Telegram's pace is not under test: at 25 messages a second the bot's ~120 would take most
     # of the test's time, and without it the requests reach Kie's limit even closer together.
-    app = await make_app(rate_limit=10, rate_period=0.5, poll_interval=0.2, tuning=QUICK_MESSAGES)
+    app = await make_app(rate_limit=10, rate_period=0.5, poll_interval=0.2, **QUICK_MESSAGES)
     users = [2000 + i for i in range(25)]
 
     await asyncio.gather(
@@ -694,7 +697,7 @@ THROTTLES: dict[str, Callable[[Any], object]] = {
 
 
 async def test_transient_create_refusals_are_retried_then_delivered_not_refunded(make_app, fake_telegram, fake_kie):
-    app = await make_app(**QUICK_CREATES, tuning=QUICK_MESSAGES)
+    app = await make_app(**QUICK_CREATES, **QUICK_MESSAGES)
 
     async def check(name: str, user_id: int) -> None:
         creates_before = len(creates(fake_kie))

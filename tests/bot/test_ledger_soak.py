@@ -313,7 +313,6 @@ class Soak:
             "shutdown_timeout": 2.0,
             "clock": self.clock,
             # Telegram pacing, where the application has it: not what this test is about.
-            "messages_per_second": 10_000.0,
             "group_messages": 10_000.0,
             "group_period": 1.0,
         }
@@ -329,6 +328,7 @@ class Soak:
             starting_credits=START,
             rate_limit=10_000,
             rate_period=1.0,
+            telegram_rate_limit=1000,
         )
         self.port = self.app.settings.web.web_port
         self.down = False
