@@ -47,7 +47,7 @@ from bot.telegram.broadcasts import TelegramBroadcastChannel
 from bot.telegram.files import TelegramFileSender
 from bot.telegram.handlers import routers
 from bot.telegram.i18n import Translator
-from bot.telegram.intake import UpdateIntake
+from bot.telegram.intake import MARK_DELAY, UpdateIntake
 from bot.telegram.middlewares import (
     BlockedChatsMiddleware,
     GroupAccessMiddleware,
@@ -56,6 +56,7 @@ from bot.telegram.middlewares import (
     RefusalsMiddleware,
     RetryAfterMiddleware,
     SendUnitsMiddleware,
+    ServicesMiddleware,
     UserMiddleware,
 )
 from bot.telegram.middlewares.response_types import keep_response_types
@@ -89,6 +90,8 @@ class Tuning:
     broadcast_progress_interval: float = 10.0
     # Telegram's upload limit, which a /backup snapshot must fit; tests make it tiny.
     backup_upload_limit: int = UPLOAD_LIMIT
+    # How long an update's "handled" mark waits for others to share its write (group commit).
+    mark_delay: float = MARK_DELAY
     outbox: OutboxPolicy = field(default_factory=OutboxPolicy)
     clock: Callable[[], float] = field(default=time.time)
 
@@ -221,7 +224,7 @@ class Application:
         )
         self.updates = InFlightUpdates()
         self.dispatcher = self._build_dispatcher()
-        self.intake = UpdateIntake(self.db, self.dispatcher, self.bot, clock=clock)
+        self.intake = UpdateIntake(self.db, self.dispatcher, self.bot, clock=clock, mark_delay=self.tuning.mark_delay)
         hmac_key = settings.kie.webhook_hmac_key
         self.web = create_web_app(
             CallbackView(self.db, self.monitor, hmac_key=hmac_key.get_secret_value() if hmac_key else None)
@@ -230,23 +233,25 @@ class Application:
 
     def _build_dispatcher(self) -> Dispatcher:
         # No handler keeps conversation state: aiogram's FSM would be a storage lookup per update for nothing.
-        dp = Dispatcher(
-            disable_fsm=True,
-            credits=self.credits,
-            generation=self.generation,
-            preferences=self.preferences,
-            actions=self.result_actions,
-            catalog=self.catalog,
-            texts=self.texts,
-            admin=self.admin,
-            broadcasts=self.broadcasts,
-            backups=self.backups,
-            payments=self.payments,
-            referrals=self.referrals,
-            promos=self.promos,
-            admin_ids=self.settings.telegram.admin_ids,
-            cancels=self.cancels,
-            history=self.history,
+        # Read before a handler is chosen: ``texts`` by middlewares, ``admin_ids`` by IsAdmin.
+        # Services only handlers use join later (see ServicesMiddleware below).
+        dp = Dispatcher(disable_fsm=True, texts=self.texts, admin_ids=self.settings.telegram.admin_ids)
+        services = ServicesMiddleware(
+            {
+                "credits": self.credits,
+                "generation": self.generation,
+                "preferences": self.preferences,
+                "actions": self.result_actions,
+                "catalog": self.catalog,
+                "admin": self.admin,
+                "broadcasts": self.broadcasts,
+                "backups": self.backups,
+                "payments": self.payments,
+                "referrals": self.referrals,
+                "promos": self.promos,
+                "cancels": self.cancels,
+                "history": self.history,
+            }
         )
         dp.update.outer_middleware(self.updates)
         # Outer: an unlisted group is refused before anyone is registered or charged.
@@ -260,6 +265,10 @@ class Application:
         # After the user is known: a refused request is answered in their language.
         dp.message.middleware(RefusalsMiddleware(self.texts))
         dp.callback_query.middleware(RefusalsMiddleware(self.texts))
+        # Innermost: services join the data once a handler is chosen (see ServicesMiddleware).
+        for name, observer in dp.observers.items():
+            if name != "update":  # the dispatcher's own handler there routes the update
+                observer.middleware(services)
         dp.include_routers(*routers(self.catalog))
         return dp
 

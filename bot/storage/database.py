@@ -165,6 +165,22 @@ class Database:
             raw.execute("COMMIT")
             return changed
 
+    async def write_all(self, sql: str, rows: Sequence[Sequence[Any]] | Callable[[], Sequence[Sequence[Any]]]) -> None:
+        """As ``write_each``, for statements whose changed rows nobody needs: SQLite runs
+        them all in one call (``executemany``)."""
+        async with self._lock:
+            seq_of_params = rows() if callable(rows) else rows
+            if not seq_of_params:
+                return
+            raw = self._raw
+            raw.execute("BEGIN IMMEDIATE")
+            try:
+                raw.executemany(sql, seq_of_params)
+            except BaseException:
+                _rollback_if_open(raw)
+                raise
+            raw.execute("COMMIT")
+
     async def size(self) -> int:
         """Bytes a copy of the database would take: its pages, committed WAL frames included."""
         async with self._lock:

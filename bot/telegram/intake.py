@@ -36,6 +36,7 @@ from bot.telegram.middlewares.in_flight import NOT_TAKEN
 log = logging.getLogger(__name__)
 
 KEEP_HANDLED = 2 * 86_400.0  # Telegram keeps an unconfirmed update for 24 hours
+MARK_DELAY = 0.02  # seconds a handled mark waits for others to share its write (see _mark_handled)
 POLL_BACKOFF = BackoffConfig(min_delay=1.0, max_delay=60.0, factor=1.6, jitter=0.1)
 
 
@@ -66,8 +67,17 @@ async def _sleep_or_stop(stop: asyncio.Event, seconds: float) -> None:
 
 
 class UpdateIntake:
-    def __init__(self, db: Database, dispatcher: Dispatcher, bot: Bot, *, clock: Callable[[], float] = time.time):
+    def __init__(
+        self,
+        db: Database,
+        dispatcher: Dispatcher,
+        bot: Bot,
+        *,
+        clock: Callable[[], float] = time.time,
+        mark_delay: float = MARK_DELAY,
+    ):
         self._db = db
+        self._mark_delay = mark_delay
         self._dp = dispatcher
         self._bot = bot
         self._clock = clock
@@ -141,9 +151,10 @@ class UpdateIntake:
         await self._mark_handled(update_id)
 
     async def _mark_handled(self, update_id: int) -> None:
-        """Group commit: marks that come while one is being written wait for the lock together
-        and are written in the next transaction, so under load one write marks many updates
-        and none waits longer than it would alone."""
+        """Group commit: a mark waits ``MARK_DELAY`` for others, then all that came are
+        written in one transaction, so under load one write marks many updates. The delay
+        widens the window in which a crash makes a handled update be handled again after the
+        restart, which every handler already survives (see ``_write_marks``)."""
         self._marks.append(update_id)
         if self._marking is None:
             self._marking = asyncio.ensure_future(self._write_marks())
@@ -151,6 +162,7 @@ class UpdateIntake:
         await asyncio.shield(self._marking)
 
     async def _write_marks(self) -> None:
+        await asyncio.sleep(self._mark_delay)
         ids: list[int] = []
 
         def take() -> list[tuple[float, int]]:  # called once the database's write lock is ours
@@ -160,7 +172,7 @@ class UpdateIntake:
             return [(now, update_id) for update_id in ids]
 
         try:
-            await self._db.write_each(INBOX_HANDLED, take)
+            await self._db.write_all(INBOX_HANDLED, take)
         except Exception:  # worst case they are handled again after a restart, which is harmless
             log.exception("could not mark update(s) %s handled", ", ".join(map(str, ids)) or "(queued)")
         finally:

@@ -207,3 +207,28 @@ async def test_a_batch_with_things_that_are_no_updates_still_handles_the_updates
     assert await replies_to(fake_telegram, ALICE) == ["10 credits left."]
     async with app.db.read() as repo:
         assert await repo.inbox.unhandled() == []
+
+
+async def test_updates_handled_together_are_marked_in_one_write(make_app, fake_telegram):
+    """Group commit: the marks of updates handled within ``mark_delay`` of each other share
+    one transaction, instead of one each (the delay is long here so that the grouping does
+    not depend on how fast this machine handles thirty updates)."""
+    app = await make_app(tuning=Tuning(submit_backoff=0.01, shutdown_timeout=5.0, mark_delay=2.0))
+    users = range(5000, 5030)
+    updates = [fake_telegram.message_update("/balance", user_id=user) for user in users]
+    for update in updates:
+        fake_telegram.push_update(update)  # the fake learns the chats
+    statements: list[str] = []
+    await app.db.connection.set_trace_callback(statements.append)
+
+    await app.intake.accept(updates)
+    await app.intake.idle()
+
+    for user in users:
+        assert len(await replies_to(fake_telegram, user)) == 1
+    async with app.db.read() as repo:
+        assert await repo.inbox.unhandled() == []
+    transactions = " ".join(statements).split("COMMIT")
+    marking = [t for t in transactions if "SET handled_at" in t]
+    assert len(marking) == 1
+    assert marking[0].count("SET handled_at") == len(updates)

@@ -16,6 +16,7 @@ from aiogram.types import CallbackQuery, Chat, Message, User
 
 from bot.catalog import load_catalog
 from bot.telegram.handlers import routers
+from bot.telegram.middlewares import ServicesMiddleware
 from bot.telegram.routing import FeatureRouter, command_gate
 
 BOT_NAME = "kie_test_bot"
@@ -138,3 +139,27 @@ def test_a_router_with_its_own_outer_middleware_is_never_passed_by():
     assert router.cannot_take("message", message("hello", as_caption=False))
     router.message.outer_middleware(outer)
     assert not router.cannot_take("message", message("hello", as_caption=False))
+
+
+async def test_no_filter_asks_for_a_service_it_would_never_be_given(make_app):
+    """Services join an update's data only once a handler is chosen (ServicesMiddleware):
+    a filter naming one would silently get its default, as IsAdmin would without admin_ids."""
+    app = await make_app()
+    dp = app.dispatcher
+    found = [m for m in dp.message.middleware if isinstance(m, ServicesMiddleware)]
+    assert len(found) == 1
+    services = found[0].names
+    assert {"credits", "generation", "payments"} <= services
+    assert not services & set(dp.workflow_data)  # each is given once, in one place
+    checked = 0
+    for router in (dp, *dp.chain_tail):
+        for observer in router.observers.values():
+            filters = list(observer._handler.filters or ())  # router-level: router.message.filter(...)
+            for handler in observer.handlers:
+                filters.extend(handler.filters or ())
+            for item in filters:
+                checked += 1
+                assert not item.params & services, f"{router.name}: {item.callback!r} asks for {item.params & services}"
+    assert checked > 50
+    # and the filter that reads the dispatcher's data gets what it needs from there
+    assert "admin_ids" in dp.workflow_data

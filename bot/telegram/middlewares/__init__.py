@@ -5,6 +5,7 @@ from bot.telegram.middlewares.pacing import PacingMiddleware
 from bot.telegram.middlewares.refusals import RefusalsMiddleware
 from bot.telegram.middlewares.retry_after import RetryAfterMiddleware
 from bot.telegram.middlewares.send_units import SendUnitsMiddleware
+from bot.telegram.middlewares.services import ServicesMiddleware
 from bot.telegram.middlewares.user import UserMiddleware
 
 __all__ = [
@@ -15,5 +16,6 @@ __all__ = [
     "RefusalsMiddleware",
     "RetryAfterMiddleware",
     "SendUnitsMiddleware",
+    "ServicesMiddleware",
     "UserMiddleware",
 ]
