@@ -145,12 +145,18 @@ class Database:
                 raw.execute("COMMIT")
 
     async def write_each(
-        self, sql: str, rows: Sequence[Sequence[Any]] | Callable[[], Sequence[Sequence[Any]]]
+        self,
+        sql: str,
+        rows: Sequence[Sequence[Any]] | Callable[[], Sequence[Sequence[Any]]],
+        *,
+        counts: bool = True,
     ) -> list[int]:
         """A transaction of one statement run for each parameter set (BEGIN IMMEDIATE, the
         statements, COMMIT; ROLLBACK if one fails). ``rows`` may be a function, called once
         the lock is held (so what piled up while waiting for it goes in too). Returns the rows
-        each statement changed. For the inbox, written for every update."""
+        each statement changed; with ``counts=False`` nobody needs them and SQLite runs all
+        the statements in one call (``executemany``), returning []. For the inbox, written
+        for every update."""
         async with self._lock:
             seq_of_params = rows() if callable(rows) else rows
             if not seq_of_params:
@@ -158,28 +164,16 @@ class Database:
             raw = self._raw
             raw.execute("BEGIN IMMEDIATE")
             try:
-                changed = [raw.execute(sql, params).rowcount for params in seq_of_params]
+                if counts:
+                    changed = [raw.execute(sql, params).rowcount for params in seq_of_params]
+                else:
+                    raw.executemany(sql, seq_of_params)
+                    changed = []
             except BaseException:
                 _rollback_if_open(raw)
                 raise
             raw.execute("COMMIT")
             return changed
-
-    async def write_all(self, sql: str, rows: Sequence[Sequence[Any]] | Callable[[], Sequence[Sequence[Any]]]) -> None:
-        """As ``write_each``, for statements whose changed rows nobody needs: SQLite runs
-        them all in one call (``executemany``)."""
-        async with self._lock:
-            seq_of_params = rows() if callable(rows) else rows
-            if not seq_of_params:
-                return
-            raw = self._raw
-            raw.execute("BEGIN IMMEDIATE")
-            try:
-                raw.executemany(sql, seq_of_params)
-            except BaseException:
-                _rollback_if_open(raw)
-                raise
-            raw.execute("COMMIT")
 
     async def size(self) -> int:
         """Bytes a copy of the database would take: its pages, committed WAL frames included."""
