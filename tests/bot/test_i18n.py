@@ -7,10 +7,12 @@ import re
 from importlib import resources
 
 import pytest
+from babel import Locale
 from fluent.syntax import ast, parse
 from fluent.syntax.visitor import Visitor as FluentVisitor
 
 from bot.catalog import load_catalog
+from bot.telegram import i18n
 from bot.telegram.i18n import LANGUAGES, Markup, Translator, language_for
 
 NUMBERS = (0, 1, 2, 5, 11, 21, 22, 25)
@@ -143,3 +145,17 @@ def test_ids_are_labels_not_amounts():
 def test_unknown_language_falls_back_to_english():
     t = Translator()
     assert t("balance", "xx-YY", balance=3) == t("balance", "en", balance=3) == "3 credits left."
+
+
+def test_remembered_plural_forms_are_the_rules_own(monkeypatch):
+    """Each bundle remembers the plural category of integers it has seen (and forgets all at
+    ``PLURAL_MEMORY``): asked again, and after forgetting, the words are still babel's."""
+    monkeypatch.setattr(i18n, "PLURAL_MEMORY", 16)
+    word = {"one": "кредит.", "few": "кредита.", "many": "кредитов."}
+    rule = Locale.parse("ru").plural_form
+    t = Translator()
+    for _ in range(2):
+        for number in [*range(0, 130), 1001, 1011, 1021, 10**9 + 2]:
+            assert t("balance", "ru", balance=number).endswith(" " + word[rule(number)]), number
+            expected = "credit left." if number == 1 else "credits left."
+            assert t("balance", "en", balance=number).endswith(expected), number
