@@ -15,7 +15,6 @@ from dataclasses import dataclass, field
 import httpx
 from aiogram import Bot, Dispatcher
 from aiogram.client.default import DefaultBotProperties
-from aiogram.client.session.aiohttp import AiohttpSession
 from aiogram.client.telegram import TelegramAPIServer
 from aiogram.enums import ParseMode
 from aiohttp import web
@@ -66,6 +65,7 @@ from bot.telegram.pictures import TelegramPictureSource
 from bot.telegram.progress import TelegramProgress
 from bot.telegram.resend import TelegramResender
 from bot.telegram.result_buttons import ResultButtons
+from bot.telegram.session import BotApiSession
 from bot.web.app import READINESS, CallbackView, create_web_app
 from kie import KieClient
 
@@ -115,7 +115,7 @@ class Application:
         self.referrals = ReferralService(self.db, bonus=settings.billing.referral_bonus, clock=clock)
         self.promos = PromoService(self.db, clock=clock)
 
-        session = AiohttpSession(api=TelegramAPIServer.from_base(settings.telegram.api_base))
+        session = BotApiSession(api=TelegramAPIServer.from_base(settings.telegram.api_base))
         # Outer first: a 403 is seen once, after retries; a retry after a 429 takes a new pacing slot.
         session.middleware(BlockedChatsMiddleware(self.credits.mark_blocked))
         session.middleware(RetryAfterMiddleware())
