@@ -17,6 +17,7 @@ from aiogram import Bot, Dispatcher
 from aiogram.client.default import DefaultBotProperties
 from aiogram.client.telegram import TelegramAPIServer
 from aiogram.enums import ParseMode
+from aiogram.types import LinkPreviewOptions
 from aiohttp import web
 
 from bot.catalog import Catalog, load_catalog
@@ -132,7 +133,7 @@ class Application:
         self.bot = Bot(
             settings.telegram.bot_token.get_secret_value(),
             session=session,
-            default=DefaultBotProperties(parse_mode=ParseMode.HTML, link_preview_is_disabled=True),
+            default=DefaultBotProperties(parse_mode=ParseMode.HTML, link_preview=LinkPreviewOptions(is_disabled=True)),
         )
         self.kie = KieClient(
             settings.kie.api_key.get_secret_value(),

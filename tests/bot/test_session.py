@@ -50,8 +50,9 @@ from aiogram.types import (
 )
 
 from bot.telegram.session import BotApiSession
+from tests.conftest import send
 
-APP_DEFAULTS = DefaultBotProperties(parse_mode=ParseMode.HTML, link_preview_is_disabled=True)
+APP_DEFAULTS = DefaultBotProperties(parse_mode=ParseMode.HTML, link_preview=LinkPreviewOptions(is_disabled=True))
 KEYBOARD = InlineKeyboardMarkup(
     inline_keyboard=[
         [InlineKeyboardButton(text="💳 Buy <credits> & more", callback_data="buy")],
@@ -177,3 +178,14 @@ def test_defaults_follow_the_bot_they_belong_to() -> None:
     assert ("parse_mode", "HTML", None) in fields(session, html, message)
     assert not any(name == "parse_mode" for name, _, _ in fields(session, plain, message))
     assert ("parse_mode", "HTML", None) in fields(session, html, message)
+
+
+async def test_the_bots_messages_are_html_with_link_previews_off(make_app, fake_telegram) -> None:
+    """The bot's defaults reach Telegram: HTML, and no link preview under any text (said once,
+    in ``link_preview_options``, not also in the deprecated ``disable_web_page_preview``)."""
+    app = await make_app()
+    await send(app, fake_telegram, "/help")
+    reply = fake_telegram.calls_of("sendMessage", ok=True)[-1]
+    assert reply.params["parse_mode"] == "HTML"
+    assert reply.params["link_preview_options"] == {"is_disabled": True}
+    assert "disable_web_page_preview" not in reply.params
