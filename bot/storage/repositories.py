@@ -369,8 +369,8 @@ class _Built(Generic[R]):
 
 class Repositories:
     """The repositories of one unit of work, all on the caller's transaction. Each is built
-    when first used: a unit of work touches one or two of them (building all fifteen was
-    5 µs of every read, and /balance makes two)."""
+    when first used: a unit of work touches one or two of them (building all fifteen cost
+    5 µs of every unit of work, the read behind each update's user among them)."""
 
     users = _Built(UserRepo)
     ledger = _Built(LedgerRepo)
