@@ -1,11 +1,16 @@
-"""aiogram's aiohttp session with a cheaper request form: the same fields, built with less work.
+"""aiogram's aiohttp session with cheaper request bodies: the same fields, built with less work.
 
-aiogram dumps a method with every empty field (an inline button alone has a dozen) and then
-walks the dump in Python to drop them, and it resolves each ``Default`` (parse mode, link
-preview) anew on every call. Here pydantic drops the empty fields while dumping, and each
-``Default`` is resolved once per bot: a /balance reply's form takes about 60 µs instead of
-80 µs. ``tests/bot/test_session.py`` holds the fields equal to aiogram's own for every kind
-of method the bot sends.
+- A request without a file goes as one JSON object (``application/json``, which the Bot API
+  takes for every method but uploads) instead of a urlencoded form: one ``json.dumps`` of the
+  whole request, where a form dumps each nested object to a string, then percent-encodes
+  every field. A /balance reply's body: about 38 µs instead of 78 µs.
+- An upload stays multipart, built as aiogram builds it, except that pydantic drops the
+  empty fields while dumping (aiogram dumps a method with every empty field, an inline
+  button alone has a dozen, then walks the dump in Python to drop them).
+- Each ``Default`` (parse mode, link preview) is resolved once per bot, not on every call.
+
+``tests/bot/test_session.py`` holds what Telegram reads from each body equal to what it reads
+from aiogram's own form, for every kind of method the bot sends.
 """
 
 from __future__ import annotations
@@ -18,7 +23,9 @@ from aiogram.client.session.aiohttp import AiohttpSession
 from aiogram.methods import TelegramMethod
 from aiogram.types import InputFile
 from aiohttp import FormData
+from aiohttp.payload import BytesPayload
 
+JSON_BODY = "application/json"
 _MISSING = object()
 
 
@@ -30,8 +37,23 @@ class BotApiSession(AiohttpSession):
         self._defaults_of: DefaultBotProperties | None = None
         self._defaults: dict[tuple[str, bool], Any] = {}
 
-    def build_form_data(self, bot: Bot, method: TelegramMethod[Any]) -> FormData:
-        # aiogram's own, except ``exclude_none``: prepare_value drops None at every level anyway.
+    # aiogram's make_request posts what this returns as aiohttp's ``data``, which takes a
+    # ready payload as well as a form: so the one method aiogram lets us shape the body with.
+    def build_form_data(self, bot: Bot, method: TelegramMethod[Any]) -> FormData | BytesPayload:  # type: ignore[override]
+        files: dict[str, InputFile] = {}
+        body: dict[str, Any] = {}
+        for key, value in method.model_dump(warnings=False, exclude_none=True).items():
+            value = self.prepare_value(value, bot=bot, files=files, _dumps_json=False)
+            if value is None or value == "":  # what aiogram's form leaves out at the top
+                continue
+            body[key] = value
+        if files:  # JSON cannot carry a file
+            return self.build_multipart(bot, method)
+        return BytesPayload(self.json_dumps(body).encode(), content_type=JSON_BODY)
+
+    def build_multipart(self, bot: Bot, method: TelegramMethod[Any]) -> FormData:
+        # aiogram's own build_form_data, except ``exclude_none``: prepare_value drops None at
+        # every level anyway.
         form = FormData(quote_fields=False)
         files: dict[str, InputFile] = {}
         for key, value in method.model_dump(warnings=False, exclude_none=True).items():

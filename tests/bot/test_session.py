@@ -1,8 +1,10 @@
-"""The bot's session builds each Bot API request form exactly as aiogram's own session would:
-same fields, same values, same files, for every kind of method the bot sends."""
+"""The bot's session sends each Bot API request so that Telegram reads exactly what it reads
+from aiogram's own form: same fields, same values, same files, for every kind of method the
+bot sends (a JSON body unless there is a file to upload)."""
 
 from __future__ import annotations
 
+import json
 import re
 from typing import Any
 
@@ -48,6 +50,8 @@ from aiogram.types import (
     LinkPreviewOptions,
     ReplyParameters,
 )
+from aiohttp import FormData
+from aiohttp.payload import BytesPayload
 
 from bot.telegram.session import BotApiSession
 from tests.conftest import send
@@ -127,8 +131,17 @@ METHODS: list[TelegramMethod[Any]] = [
 
 
 def fields(session: AiohttpSession, bot: Bot, method: TelegramMethod[Any]) -> list[tuple[str, Any, str | None]]:
-    """The form's fields, with aiogram's random attachment names replaced by their order."""
-    raw = session.build_form_data(bot, method)._fields
+    """What Telegram reads from the request body, in a form's terms: each field's text (a JSON
+    body's numbers, booleans, objects and arrays as the JSON a form would carry), and aiogram's
+    random attachment names replaced by their order."""
+    body = session.build_form_data(bot, method)
+    if isinstance(body, BytesPayload):
+        assert body.content_type == "application/json"
+        assert isinstance(body._value, bytes)
+        sent = json.loads(body._value)
+        assert isinstance(sent, dict)
+        return [(name, value if isinstance(value, str) else json.dumps(value), None) for name, value in sent.items()]
+    raw = body._fields
     names: dict[str, str] = {}
     for options, _headers, _value in raw:
         if "filename" in options:
@@ -156,6 +169,15 @@ def test_form_is_aiogram_own(method: TelegramMethod[Any], defaults: DefaultBotPr
     their_bot = Bot("1:A", session=theirs, default=defaults)
     expected = fields(theirs, their_bot, method)
     assert fields(ours, our_bot, method) == expected
+
+
+@pytest.mark.parametrize("method", METHODS, ids=lambda m: type(m).__name__)
+def test_a_body_is_json_unless_it_uploads_a_file(method: TelegramMethod[Any]) -> None:
+    ours, theirs = BotApiSession(), AiohttpSession()
+    our_body = ours.build_form_data(Bot("1:A", session=ours, default=APP_DEFAULTS), method)
+    their_form = theirs.build_form_data(Bot("1:A", session=theirs, default=APP_DEFAULTS), method)
+    uploads = their_form._is_multipart
+    assert isinstance(our_body, FormData if uploads else BytesPayload)
 
 
 @pytest.mark.parametrize("defaults", [APP_DEFAULTS, None], ids=["app defaults", "no defaults"])
