@@ -256,12 +256,14 @@ class TaskRepo(Repo):
             )
         )
 
-    async def due(self, now: float, limit: int) -> list[TaskRecord]:
+    async def due(self, now: float, limit: int) -> list[int]:
+        """Ids only, from the index: the monitor reads this at every wake, and in a burst most
+        of what is due is already in its hands (each is read afresh when processed)."""
         rows = await self._all(
-            "SELECT * FROM tasks WHERE state IN (?, ?) AND next_check_at <= ? ORDER BY next_check_at LIMIT ?",
+            "SELECT id FROM tasks WHERE state IN (?, ?) AND next_check_at <= ? ORDER BY next_check_at LIMIT ?",
             (TaskState.RUNNING, TaskState.DELIVERING, now, limit),
         )
-        return [TaskRecord.from_row(r) for r in rows]
+        return [row[0] for row in rows]
 
     async def next_due_at(self) -> float | None:
         row = await self._one(

@@ -142,11 +142,11 @@ class TaskMonitor:
     async def _spawn_due(self) -> None:
         async with self._db.read() as repo:
             due = await repo.tasks.due(self._clock(), limit=64)
-        for task in due:
-            if task.id not in self._in_flight:
-                job = asyncio.create_task(self._guarded(task.id), name=f"task-{task.id}")
-                self._in_flight[task.id] = job
-                job.add_done_callback(functools.partial(self._finished, task.id))
+        for task_id in due:
+            if task_id not in self._in_flight:
+                job = asyncio.create_task(self._guarded(task_id), name=f"task-{task_id}")
+                self._in_flight[task_id] = job
+                job.add_done_callback(functools.partial(self._finished, task_id))
 
     def _finished(self, task_id: int, _job: asyncio.Task[None]) -> None:
         self._in_flight.pop(task_id, None)
