@@ -4,6 +4,7 @@ against loopback fakes of the Bot API and of Kie."""
 from __future__ import annotations
 
 import asyncio
+import hashlib
 import time
 from importlib import resources
 from typing import Any
@@ -313,12 +314,15 @@ async def test_large_image_goes_as_document(make_app, fake_telegram, fake_kie):
     app = await make_app()
     await send(app, fake_telegram, "/image a huge panorama")
     task_id = next(iter(fake_kie.tasks))
-    big = fake_kie.add_file("big.png", tiny_png() + b"\0" * (11 * 1024 * 1024), "image/png")
+    content = tiny_png() + bytes(range(256)) * (11 * 4096)  # 11 MiB: uploaded in pieces
+    big = fake_kie.add_file("big.png", content, "image/png")
     fake_kie.complete(task_id, urls=[big])
     await finish_with_callback(app, fake_kie, task_id)
     assert sent(fake_telegram, "sendPhoto") == []
     [document] = sent(fake_telegram, "sendDocument")
     assert "a huge panorama" in value(document, "caption")
+    [upload] = document.files.values()
+    assert (upload.size, upload.sha256) == (len(content), hashlib.sha256(content).hexdigest())
     assert (await only_task(app)).state is TaskState.DONE
 
 
