@@ -30,11 +30,13 @@ CAPTION_PROMPT_LIMIT = 800  # captions hold 1024 UTF-16 units; leave room for th
 UPLOAD_TIMEOUT = 300  # seconds; a 50 MB upload on a slow link takes a while
 ICONS = {MediaKind.IMAGE: "🖼", MediaKind.VIDEO: "🎬", MediaKind.AUDIO: "🎵"}
 # aiogram's FSInputFile reads through aiofiles' thread pool, 64 KiB per trip, and a trip costs
-# about 0.15 ms of CPU (hand-off, wake-up); reading 1 MiB from the page cache on the loop costs
-# about 0.06 ms. Measured one file at a time: 1 KiB 0.58 ms → 0.015 ms, 2 MiB 5.9 ms → 0.9 ms
-# (in a burst the pool is warm and the saving is lost in the noise of the benchmark).
+# about 0.15 ms of CPU (hand-off, wake-up), more than reading 1 MiB from the page cache on the
+# loop (~0.06 ms). Measured one file at a time, CPU to read it: 1 KiB 0.58 → 0.015 ms (at
+# once); 2 MiB 4.9 → 1.7 ms, 45 MiB 101 → 24 ms (in pieces). Pieces of 1 MiB would take 45 MiB
+# to 10 ms, but left the bot ~4 MB more resident after relaying it (the benchmark's video
+# case); 256 KiB, ~0.5 MB.
 READ_AT_ONCE = 1024 * 1024  # a file up to this size is read on the loop, in one call
-UPLOAD_CHUNK = 1024 * 1024  # a larger one: one trip to the thread pool per MiB
+UPLOAD_CHUNK = 256 * 1024  # a larger one: one trip to the thread pool per 256 KiB
 
 
 class ResultUpload(FSInputFile):

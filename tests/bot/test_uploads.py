@@ -1,4 +1,4 @@
-"""A downloaded result is read for its upload whole when small, in MiB pieces when large,
+"""A downloaded result is read for its upload whole when small, in pieces when large,
 and every attempt (a retry after 429) reads it afresh from the start."""
 
 from __future__ import annotations
