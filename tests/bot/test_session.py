@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import json
 import re
+from datetime import UTC, datetime
 from typing import Any
 
 import pytest
@@ -18,6 +19,7 @@ from aiogram.methods import (
     AnswerInlineQuery,
     AnswerPreCheckoutQuery,
     CopyMessage,
+    CreateChatInviteLink,
     EditMessageCaption,
     EditMessageMedia,
     EditMessageReplyMarkup,
@@ -127,6 +129,15 @@ METHODS: list[TelegramMethod[Any]] = [
     SendChatAction(chat_id=5, action="upload_photo"),
     SetMyCommands(commands=[BotCommand(command="image", description="Make")], scope=BotCommandScopeAllPrivateChats()),
     GetUpdates(offset=0, timeout=30, allowed_updates=["message", "callback_query"]),
+    GetUpdates(offset=7, allowed_updates=[]),
+    CreateChatInviteLink(chat_id=-100, expire_date=datetime(2030, 1, 2, 3, 4, 5, tzinfo=UTC), member_limit=0),
+    SendPhoto(
+        chat_id=5,
+        photo=picture(),
+        reply_markup=KEYBOARD,
+        show_caption_above_media=False,
+        reply_parameters=ReplyParameters(message_id=3),
+    ),
 ]
 
 

@@ -24,7 +24,7 @@ async def test_a_small_file_is_read_in_one_piece(tmp_path: Path) -> None:
     assert upload.filename == "result.png"
 
 
-async def test_a_large_file_is_read_in_pieces_of_a_mib(tmp_path: Path) -> None:
+async def test_a_large_file_is_read_in_pieces(tmp_path: Path) -> None:
     path = tmp_path / "result.mp4"
     content = bytes(range(251)) * (READ_AT_ONCE // 251 * 2 + 3)  # just over twice the limit
     path.write_bytes(content)
