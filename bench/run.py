@@ -105,6 +105,12 @@ class Result:
     video_peak_over_idle_mb: dict[str, float] = field(default_factory=dict)
 
 
+def proc_cpu_seconds(pid: int) -> float:
+    """A process's CPU time as /proc counts it: utime + stime, in ticks of 10 ms."""
+    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / TICK
+
+
 def process_cpu_clock(pid: int) -> int | None:
     """The kernel's CPU-time clock of another process (``clock_getcpuclockid``), read with
     ``time.clock_gettime`` to the nanosecond: a /balance round is ~20 ticks of /proc's 10 ms,
@@ -183,8 +189,7 @@ class Measured:
     def cpu_ms(self) -> float:
         if self._cpu_clock is not None:  # one source for the whole run: deltas never mix the two
             return time.clock_gettime(self._cpu_clock) * 1000
-        fields = Path(f"/proc/{self.pid}/stat").read_text().rsplit(")", 1)[1].split()
-        return (int(fields[11]) + int(fields[12])) * 1000 / TICK  # utime + stime
+        return proc_cpu_seconds(self.pid) * 1000
 
     def _status_kb(self, key: str) -> int:
         for line in Path(f"/proc/{self.pid}/status").read_text().splitlines():
